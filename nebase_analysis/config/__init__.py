@@ -1,0 +1,246 @@
+"""Configuration as data.
+
+Every list the project relies on (form fields, provinces, domains, quotas,
+weights, indicator sets, expert criteria, tolerances) is a YAML file in this
+folder. :func:`load_config` reads them all into one nested ``dict`` keyed by
+file stem (``cfg["fields"]``, ``cfg["provinces"]``, ...), then deep-merges a
+user's own YAML file over it. Code reads configuration; it never repeats it.
+
+Examples
+--------
+>>> from nebase_analysis.config import load_config
+>>> cfg = load_config()
+>>> cfg["provinces"]["quotas"]["major"]["park"]
+2
+"""
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+CONFIG_DIR = Path(__file__).resolve().parent
+
+__all__ = [
+    "CONFIG_DIR",
+    "load_config",
+    "deep_merge",
+    "field_schema",
+    "province_table",
+    "domain_table",
+    "dev_zones",
+    "quota_table",
+    "resolve_config",
+]
+
+
+@functools.lru_cache(maxsize=None)
+def _package_config() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path in sorted(CONFIG_DIR.glob("*.yaml")):
+        with path.open(encoding="utf-8") as fh:
+            out[path.stem] = yaml.safe_load(fh) or {}
+    return out
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``override`` merged in (mappings recursively, other values replaced)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_config(path: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Load the package configuration, optionally overridden by a user's YAML file or dict.
+
+    Parameters
+    ----------
+    path : str, Path, mapping or None
+        A YAML file whose top-level keys are config file stems (``indicators``,
+        ``provinces``, ...), or an already-parsed mapping of the same shape.
+
+    Returns
+    -------
+    dict
+        A fresh deep copy; mutating it never affects another caller.
+
+    Examples
+    --------
+    >>> cfg = load_config({"provinces": {"major_economic": ["广东省"]}})
+    >>> cfg["provinces"]["major_economic"]
+    ['广东省']
+    """
+    base = copy.deepcopy(_package_config())
+    if path is None:
+        return base
+    if isinstance(path, Mapping):
+        override = path
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise FileNotFoundError(f"配置文件不存在：{p}")
+        with p.open(encoding="utf-8") as fh:
+            override = yaml.safe_load(fh) or {}
+        if not isinstance(override, Mapping):
+            raise ValueError(f"配置文件 {p} 的顶层必须是映射（如 indicators: ...）")
+    return deep_merge(base, override)
+
+
+def resolve_config(config: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Accept what public functions take as ``config`` and return a full config dict.
+
+    A mapping that already holds the ``fields`` key is taken as a full config
+    (no copy); anything else goes through :func:`load_config`.
+    """
+    if isinstance(config, Mapping) and "fields" in config:
+        return config  # type: ignore[return-value]
+    return load_config(config)
+
+
+def field_schema(config: Mapping[str, Any] | None = None):
+    """The form schema as a tidy DataFrame, one row per field.
+
+    Columns: ``id``, ``label``, ``unit``, ``kind``, ``forms`` (tuple of
+    ``summary``/``cover``/``park``/``enterprise``), ``section``, ``required``,
+    ``max_chars``, ``choices``, plus per-form labels ``label_park``,
+    ``label_enterprise`` where the printed label differs.
+
+    Examples
+    --------
+    >>> s = field_schema()
+    >>> s.set_index("id").loc["total_revenue", "unit"]
+    '亿元'
+    """
+    import pandas as pd
+
+    cfg = resolve_config(config)
+    rows = []
+    for f in cfg["fields"]["fields"]:
+        labels = f.get("labels", {})
+        rows.append(
+            {
+                "id": f["id"],
+                "label": f["label"],
+                "unit": f.get("unit"),
+                "kind": f["kind"],
+                "forms": tuple(f["forms"]),
+                "section": f.get("section"),
+                "required": bool(f.get("required", False)),
+                "max_chars": f.get("max_chars"),
+                "choices": tuple(f["choices"]) if f.get("choices") else None,
+                "label_park": labels.get("park", f["label"]),
+                "label_enterprise": labels.get("enterprise", f["label"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def province_table(config: Mapping[str, Any] | None = None):
+    """The 32 provincial units as a DataFrame.
+
+    Columns: ``name`` (canonical full name), ``short``, ``abbr`` (one-character
+    abbreviation), ``code`` (GB/T 2260), ``id_code`` (two letters used in
+    applicant ids), ``aliases`` (tuple), ``major_economic`` (bool).
+
+    Examples
+    --------
+    >>> t = province_table()
+    >>> len(t), int(t.major_economic.sum())
+    (32, 6)
+    """
+    import pandas as pd
+
+    cfg = resolve_config(config)
+    pcfg = cfg["provinces"]
+    major = set(pcfg["major_economic"])
+    rows = []
+    for p in pcfg["units"]:
+        rows.append(
+            {
+                "name": p["name"],
+                "short": p["short"],
+                "abbr": p.get("abbr"),
+                "code": str(p["code"]),
+                "id_code": p["id_code"],
+                "aliases": tuple(dict.fromkeys([p["name"], p["short"], *([p["abbr"]] if p.get("abbr") else []), *p.get("aliases", [])])),
+                "major_economic": p["name"] in major,
+            }
+        )
+    unknown = major - {r["name"] for r in rows}
+    if unknown:
+        raise ValueError(f"经济大省配置中有未知省份：{sorted(unknown)}")
+    return pd.DataFrame(rows)
+
+
+def quota_table(config: Mapping[str, Any] | None = None):
+    """Quota per province and category: columns ``province``, ``category``, ``quota``.
+
+    Examples
+    --------
+    >>> q = quota_table().set_index(["province", "category"])["quota"]
+    >>> int(q["广东省", "enterprise"]), int(q["西藏自治区", "park"])
+    (20, 1)
+    """
+    import pandas as pd
+
+    cfg = resolve_config(config)
+    quotas = cfg["provinces"]["quotas"]
+    rows = []
+    for p in province_table(cfg).itertuples():
+        tier = quotas["major" if p.major_economic else "other"]
+        for category, n in tier.items():
+            rows.append({"province": p.name, "category": category, "quota": int(n)})
+    return pd.DataFrame(rows)
+
+
+def domain_table(config: Mapping[str, Any] | None = None):
+    """The ten domains: ``id``, ``name`` (canonical Chinese), ``aliases``, ``sf_share_exempt_park``.
+
+    Examples
+    --------
+    >>> d = domain_table()
+    >>> d.set_index("id").loc["ai", "name"]
+    '人工智能'
+    """
+    import pandas as pd
+
+    cfg = resolve_config(config)
+    rows = []
+    for d in cfg["domains"]["domains"]:
+        rows.append(
+            {
+                "id": d["id"],
+                "name": d["name"],
+                "aliases": tuple(dict.fromkeys([d["name"], *d.get("aliases", [])])),
+                "sf_share_exempt_park": bool(d.get("sf_share_exempt_park", False)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@functools.lru_cache(maxsize=1)
+def _dev_zones_cached():
+    import pandas as pd
+
+    return pd.read_csv(CONFIG_DIR / "dev_zones_2018.csv", dtype=str, encoding="utf-8")
+
+
+def dev_zones():
+    """The 2018 development-zone catalogue (《中国开发区审核公告目录》2018年版), 2,543 rows.
+
+    Columns as in the source: ``序号, 代码, 开发区名称, 省份, 城市/区县, 批准级别,
+    开发区类型, 批准时间, 核准面积_公顷, 主导产业`` (all text).
+
+    Examples
+    --------
+    >>> len(dev_zones())
+    2543
+    """
+    return _dev_zones_cached().copy()
