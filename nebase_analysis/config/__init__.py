@@ -34,6 +34,8 @@ __all__ = [
     "dev_zones",
     "quota_table",
     "resolve_config",
+    "applicant_columns",
+    "yearly_columns",
 ]
 
 
@@ -107,10 +109,12 @@ def resolve_config(config: str | Path | Mapping[str, Any] | None) -> dict[str, A
 def field_schema(config: Mapping[str, Any] | None = None):
     """The form schema as a tidy DataFrame, one row per field.
 
-    Columns: ``id``, ``label``, ``unit``, ``kind``, ``forms`` (tuple of
-    ``summary``/``cover``/``park``/``enterprise``), ``section``, ``required``,
-    ``max_chars``, ``choices``, plus per-form labels ``label_park``,
-    ``label_enterprise`` where the printed label differs.
+    Columns: ``id``, ``label`` (dictionary label), ``unit``, ``kind``, ``forms``
+    (tuple of ``summary``/``park``/``enterprise``), ``section``, ``required``,
+    ``max_chars`` (long texts), ``choices``, ``integer`` (whole numbers
+    expected), ``growth_of`` (the amount a growth row is the growth of),
+    ``share_of`` ((part, whole) of a share row), and the label as printed on
+    each form: ``printed_summary``, ``printed_park``, ``printed_enterprise``.
 
     Examples
     --------
@@ -121,9 +125,16 @@ def field_schema(config: Mapping[str, Any] | None = None):
     import pandas as pd
 
     cfg = resolve_config(config)
+    fcfg = cfg["fields"]
+    domains = [d["name"] for d in cfg["domains"]["domains"]]
     rows = []
-    for f in cfg["fields"]["fields"]:
-        labels = f.get("labels", {})
+    for f in fcfg["fields"]:
+        printed = f.get("printed", {})
+        if isinstance(printed, str):
+            printed = {form: printed for form in f["forms"]}
+        choices = f.get("choices")
+        if f.get("choices_from") == "domains":
+            choices = domains
         rows.append(
             {
                 "id": f["id"],
@@ -132,14 +143,59 @@ def field_schema(config: Mapping[str, Any] | None = None):
                 "kind": f["kind"],
                 "forms": tuple(f["forms"]),
                 "section": f.get("section"),
-                "required": bool(f.get("required", False)),
-                "max_chars": f.get("max_chars"),
-                "choices": tuple(f["choices"]) if f.get("choices") else None,
-                "label_park": labels.get("park", f["label"]),
-                "label_enterprise": labels.get("enterprise", f["label"]),
+                "required": bool(f.get("required", True)),
+                "max_chars": fcfg["longtext_max_chars"] if f["kind"] == "longtext" else None,
+                "choices": tuple(choices) if choices else None,
+                "integer": bool(f.get("integer", f["kind"] == "count")),
+                "growth_of": f.get("growth_of"),
+                "share_of": tuple(f["share_of"]) if f.get("share_of") else None,
+                **{f"printed_{form}": printed.get(form, f["label"]) for form in ("summary", "park", "enterprise")},
             }
         )
     return pd.DataFrame(rows)
+
+
+def applicant_columns(category: str | None = None, config: Mapping[str, Any] | None = None) -> list[str]:
+    """Columns of ``Batch.applicants`` for a category (or for both), in schema order.
+
+    Keys first (``applicant_id, category, province, domain, name``), then every
+    field of the park/enterprise form that lives in the wide table: yearly fields
+    expand to ``<id>_2023, <id>_2024, <id>_2025, <id>_avg``; long texts live in
+    the texts table and are not listed.
+
+    Examples
+    --------
+    >>> cols = applicant_columns("park")
+    >>> cols[:5]
+    ['applicant_id', 'category', 'province', 'domain', 'name']
+    >>> "total_revenue_avg" in cols, "credit_code" in cols
+    (True, False)
+    """
+    cfg = resolve_config(config)
+    schema = field_schema(cfg)
+    keys = ["applicant_id", "category", "province", "domain", "name"]
+    forms = ("park", "enterprise") if category is None else (category,)
+    out = list(keys)
+    for f in schema.itertuples():
+        if f.id in keys or f.kind == "longtext" or not set(forms) & set(f.forms):
+            continue
+        if f.kind == "yearly":
+            out += yearly_columns(f.id, cfg)
+        else:
+            out.append(f.id)
+    return out
+
+
+def yearly_columns(field_id: str, config: Mapping[str, Any] | None = None) -> list[str]:
+    """The four wide columns of a yearly field.
+
+    Examples
+    --------
+    >>> yearly_columns("employees")
+    ['employees_2023', 'employees_2024', 'employees_2025', 'employees_avg']
+    """
+    fcfg = resolve_config(config)["fields"]
+    return [f"{field_id}_{y}" for y in fcfg["years"]] + [f"{field_id}_{fcfg['avg_suffix']}"]
 
 
 def province_table(config: Mapping[str, Any] | None = None):

@@ -1,0 +1,128 @@
+"""The :class:`Batch`: every table of one national batch, as tidy DataFrames.
+
+A ``Batch`` is what intake produces from ``data/raw`` and what
+:func:`nebase_analysis.synth.national_batch` produces in memory; validation,
+indicators and reports read it. On disk it is one Parquet file per table in
+``data/processed``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+
+#: table name -> the columns it always has (more may follow)
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "applicants": ["applicant_id", "category", "province", "domain", "name"],
+    "top_enterprises": ["applicant_id", "rank", "enterprise", "revenue", "business"],
+    "top_products": ["applicant_id", "rank", "product", "sales", "market_share"],
+    "texts": ["applicant_id", "section", "text"],
+    "summary": ["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file"],
+    "rejected": ["path", "sheet", "cell", "field", "applicant_id", "reason"],
+    "cleaning_log": ["applicant_id", "field", "raw", "clean", "rule"],
+}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty DataFrame with the standard columns of table ``name``.
+
+    Examples
+    --------
+    >>> list(empty_table("texts").columns)
+    ['applicant_id', 'section', 'text']
+    """
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in TABLE_COLUMNS[name]})
+
+
+@dataclasses.dataclass
+class Batch:
+    """All tables of one batch of applications.
+
+    Attributes
+    ----------
+    applicants : DataFrame
+        One row per applicant in the wide naming of ``fields.md`` (keys
+        ``applicant_id, category, province, domain, name``, then every field;
+        yearly fields as ``<id>_2023 .. <id>_2025, <id>_avg``).
+    top_enterprises, top_products : DataFrame
+        The lists of annexes 2 and 3, long, keyed by ``applicant_id`` and ``rank``.
+    texts : DataFrame
+        ``applicant_id, section, text``: the long texts and work-plan sections.
+    summary : DataFrame
+        The annex 1 rows (推荐汇总表) as read.
+    rejected : DataFrame
+        Every file or row not taken: ``path, sheet, cell, field, applicant_id, reason``.
+    cleaning_log : DataFrame
+        Every change cleaning made: ``applicant_id, field, raw, clean, rule``.
+
+    Examples
+    --------
+    >>> b = Batch.empty()
+    >>> b.n_applicants
+    0
+    """
+
+    applicants: pd.DataFrame
+    top_enterprises: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("top_enterprises"))
+    top_products: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("top_products"))
+    texts: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("texts"))
+    summary: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("summary"))
+    rejected: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("rejected"))
+    cleaning_log: pd.DataFrame = dataclasses.field(default_factory=lambda: empty_table("cleaning_log"))
+
+    @classmethod
+    def empty(cls) -> "Batch":
+        return cls(applicants=empty_table("applicants"))
+
+    @property
+    def n_applicants(self) -> int:
+        return len(self.applicants)
+
+    @staticmethod
+    def table_names() -> list[str]:
+        return [f.name for f in dataclasses.fields(Batch)]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in self.table_names()}
+
+    def to_parquet(self, directory: str | Path) -> list[Path]:
+        """Write each table as ``<directory>/<table>.parquet``; return the paths."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, frame in self.tables().items():
+            path = directory / f"{name}.parquet"
+            _to_parquet(frame, path)
+            paths.append(path)
+        return paths
+
+    @classmethod
+    def from_parquet(cls, directory: str | Path) -> "Batch":
+        """Read a batch written by :meth:`to_parquet`.
+
+        Raises
+        ------
+        FileNotFoundError
+            With a Chinese message naming the missing ``applicants.parquet``.
+        """
+        directory = Path(directory)
+        path = directory / "applicants.parquet"
+        if not path.exists():
+            raise FileNotFoundError(f"未找到已处理的申报数据 {path}：请先运行 `nebase ingest`")
+        tables = {}
+        for name in cls.table_names():
+            p = directory / f"{name}.parquet"
+            tables[name] = pd.read_parquet(p) if p.exists() else empty_table(name)
+        return cls(**tables)
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Parquet with object columns of mixed types stored as text (pyarrow cannot mix)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            kinds = {type(v) for v in out[col].dropna()}
+            if len(kinds) > 1:
+                out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+    out.to_parquet(path, index=False)
