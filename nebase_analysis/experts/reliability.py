@@ -1,0 +1,535 @@
+"""Inter-rater reliability and expert flags.
+
+``icc`` (Shrout & Fleiss 1979, the six forms, pingouin's layout), ``kendall_w``
+(tie-corrected), ``krippendorff_alpha`` (nominal, ordinal, interval, ratio; copes with
+gaps), ``reliability`` (all of them per panel and per criterion) and ``expert_flags``
+(experts whose scores barely vary, experts out of step with the rest of their panel,
+applicants whose experts disagree).
+
+Incomplete designs
+    ICC and Kendall's W need a complete raters × targets block. With gaps (recusal,
+    rotating panels) the block is chosen greedily: while any cell is blank, the target
+    or rater with the largest share of blank cells is removed (a target first on equal
+    shares; then the later id). The targets and raters kept are reported
+    (``DataFrame.attrs`` of ``icc`` / columns of ``kendall_w``); ``nan_policy="raise"``
+    instead refuses incomplete input with a Chinese message. Krippendorff's alpha uses
+    every pairable value and needs no such selection: prefer it for incomplete panels.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from nebase_analysis.experts.aggregation import (
+    _long_with_total,
+    _rank_cfg,
+    criteria_maxima,
+    criteria_names,
+    prepare_scores,
+)
+
+__all__ = ["icc", "kendall_w", "krippendorff_alpha", "reliability", "expert_flags"]
+
+_ICC_DESCRIPTIONS = {
+    "ICC1": "Single raters absolute",
+    "ICC2": "Single random raters",
+    "ICC3": "Single fixed raters",
+    "ICC1k": "Average raters absolute",
+    "ICC2k": "Average random raters",
+    "ICC3k": "Average fixed raters",
+}
+
+
+def _wide(data: pd.DataFrame, target: str, rater: str, rating: str) -> pd.DataFrame:
+    missing = [c for c in (target, rater, rating) if c not in data.columns]
+    if missing:
+        raise ValueError(f"信度计算缺少字段：{', '.join(missing)}")
+    d = data[[target, rater, rating]].copy()
+    d[rating] = pd.to_numeric(d[rating], errors="coerce").astype(float)
+    d = d.loc[d[rating].notna()]
+    if d.duplicated([target, rater]).any():
+        ex = d.loc[d.duplicated([target, rater], keep=False), [target, rater]].drop_duplicates().head(3)
+        lst = "；".join(f"{a}/{b}" for a, b in ex.itertuples(index=False))
+        raise ValueError(f"同一评分对象与评分人有多条评分，无法计算信度：{lst}")
+    return d.pivot(index=target, columns=rater, values=rating).sort_index().sort_index(axis=1)
+
+
+def _complete_block(wide: pd.DataFrame) -> pd.DataFrame:
+    """Greedy complete-case selection (see the module docstring)."""
+    w = wide
+    while w.size and w.isna().to_numpy().any():
+        miss = w.isna()
+        row_share = miss.mean(axis=1)
+        col_share = miss.mean(axis=0)
+        rmax, cmax = float(row_share.max()), float(col_share.max())
+        if rmax >= cmax:
+            drop = row_share[row_share == rmax].index[-1]
+            w = w.drop(index=drop)
+        else:
+            drop = col_share[col_share == cmax].index[-1]
+            w = w.drop(columns=drop)
+    return w
+
+
+def _prepare_block(data, target, rater, rating, nan_policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    wide = _wide(data, target, rater, rating)
+    if nan_policy not in ("complete", "raise"):
+        raise ValueError(f"nan_policy 只能是 complete 或 raise，当前为 {nan_policy!r}")
+    if wide.isna().to_numpy().any():
+        if nan_policy == "raise":
+            raise ValueError(
+                f"评分矩阵不完整（{int(wide.isna().to_numpy().sum())} 个空格）：ICC 与 Kendall W 需要每位评分人"
+                "对每个对象都有评分；可改用 nan_policy='complete'（选取完整子块）或 Krippendorff α"
+            )
+        block = _complete_block(wide)
+    else:
+        block = wide
+    return wide, block
+
+
+def icc(
+    data: pd.DataFrame,
+    target: str,
+    rater: str,
+    rating: str,
+    nan_policy: str = "complete",
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Intraclass correlations ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k (Shrout & Fleiss 1979).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long table with one rating per target and rater.
+    target, rater, rating : str
+        Column names.
+    nan_policy : {"complete", "raise"}
+        ``complete``: use the greedy complete raters × targets block (module docstring);
+        ``raise``: refuse incomplete data.
+    ci : float
+        Confidence level of the intervals (McGraw & Wong 1996 formulas).
+
+    Returns
+    -------
+    DataFrame
+        Indexed ``Type`` = ICC1..ICC3k with columns ``Description``, ``ICC``, ``F``,
+        ``df1``, ``df2``, ``pval``, ``CI95_lower``, ``CI95_upper``. ``attrs`` holds
+        ``n_targets``, ``n_raters``, ``dropped_targets``, ``dropped_raters``.
+
+    Examples
+    --------
+    >>> sf = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+    >>> d = pd.DataFrame([(t, j, v) for t, row in enumerate(sf) for j, v in enumerate(row)],
+    ...                  columns=["target", "judge", "rating"])
+    >>> icc(d, "target", "judge", "rating")["ICC"].round(2).tolist()
+    [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
+    """
+    from scipy.stats import f as fdist
+
+    wide, block = _prepare_block(data, target, rater, rating, nan_policy)
+    n, k = block.shape
+    if n < 2 or k < 2:
+        raise ValueError(f"完整评分子块过小（{n} 个对象 × {k} 位评分人），至少需要 2 × 2，无法计算 ICC")
+    x = block.to_numpy(dtype=float)
+    grand = x.mean()
+    ss_total = ((x - grand) ** 2).sum()
+    ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((x.mean(axis=0) - grand) ** 2).sum()
+    ss_err = ss_total - ss_rows - ss_cols
+    msb = ss_rows / (n - 1)
+    msj = ss_cols / (k - 1)
+    mse = ss_err / ((n - 1) * (k - 1))
+    msw = (ss_cols + ss_err) / (n * (k - 1))
+    alpha = 1.0 - ci
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icc1 = (msb - msw) / (msb + (k - 1) * msw)
+        icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
+        icc3 = (msb - mse) / (msb + (k - 1) * mse)
+        icc1k = (msb - msw) / msb
+        icc2k = (msb - mse) / (msb + (msj - mse) / n)
+        icc3k = (msb - mse) / msb
+
+        df1, df1kd, df2kd = n - 1, n * (k - 1), (n - 1) * (k - 1)
+        f1 = msb / msw
+        p1 = fdist.sf(f1, df1, df1kd)
+        f1l = f1 / fdist.ppf(1 - alpha / 2, df1, df1kd)
+        f1u = f1 * fdist.ppf(1 - alpha / 2, df1kd, df1)
+        lb1, ub1 = (f1l - 1) / (f1l + (k - 1)), (f1u - 1) / (f1u + (k - 1))
+        lb1k, ub1k = 1 - 1 / f1l, 1 - 1 / f1u
+
+        f3 = msb / mse
+        p3 = fdist.sf(f3, df1, df2kd)
+        f3l = f3 / fdist.ppf(1 - alpha / 2, df1, df2kd)
+        f3u = f3 * fdist.ppf(1 - alpha / 2, df2kd, df1)
+        lb3, ub3 = (f3l - 1) / (f3l + (k - 1)), (f3u - 1) / (f3u + (k - 1))
+        lb3k, ub3k = 1 - 1 / f3l, 1 - 1 / f3u
+
+        fj = msj / mse
+        vn = df2kd * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        vd = df1 * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        v = vn / vd
+        f2u = fdist.ppf(1 - alpha / 2, n - 1, v)
+        f2l = fdist.ppf(1 - alpha / 2, v, n - 1)
+        lb2 = n * (msb - f2u * mse) / (f2u * (k * msj + (k * n - k - n) * mse) + n * msb)
+        ub2 = n * (f2l * msb - mse) / (k * msj + (k * n - k - n) * mse + n * f2l * msb)
+        lb2k = lb2 * k / (1 + lb2 * (k - 1))
+        ub2k = ub2 * k / (1 + ub2 * (k - 1))
+
+    out = pd.DataFrame(
+        {
+            "Description": list(_ICC_DESCRIPTIONS.values()),
+            "ICC": [icc1, icc2, icc3, icc1k, icc2k, icc3k],
+            "F": [f1, f3, f3, f1, f3, f3],
+            "df1": [df1] * 6,
+            "df2": [df1kd, df2kd, df2kd, df1kd, df2kd, df2kd],
+            "pval": [p1, p3, p3, p1, p3, p3],
+            "CI95_lower": [lb1, lb2, lb3, lb1k, lb2k, lb3k],
+            "CI95_upper": [ub1, ub2, ub3, ub1k, ub2k, ub3k],
+        },
+        index=pd.Index(list(_ICC_DESCRIPTIONS), name="Type"),
+    )
+    out = out.astype({"ICC": float, "F": float, "pval": float, "CI95_lower": float, "CI95_upper": float})
+    out.attrs.update(
+        n_targets=int(n),
+        n_raters=int(k),
+        dropped_targets=[str(t) for t in wide.index.difference(block.index)],
+        dropped_raters=[str(r) for r in wide.columns.difference(block.columns)],
+    )
+    return out
+
+
+def kendall_w(
+    data: pd.DataFrame,
+    target: str,
+    rater: str,
+    rating: str,
+    nan_policy: str = "complete",
+) -> pd.DataFrame:
+    """Kendall's coefficient of concordance W, corrected for ties.
+
+    Each rater's ratings are ranked over the targets (ties get average ranks);
+    ``W = 12 S / (m^2 (n^3 - n) - m T)`` with ``S`` the sum of squared deviations of the
+    rank sums and ``T = sum over raters of sum(t^3 - t) / m``-style tie term
+    (``m T`` = total of ``t^3 - t`` over every group of tied ranks of every rater). The
+    chi-square test is Friedman's: ``chi2 = m (n - 1) W`` on ``n - 1`` degrees of freedom.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``W``, ``chi2``, ``df``, ``pval``, ``n_targets``, ``n_raters``,
+        ``dropped_targets``, ``dropped_raters`` (comma-separated).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"t": [1, 2, 3] * 3, "r": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+    ...                   "x": [1, 2, 3, 1, 2, 3, 1, 3, 2]})
+    >>> round(float(kendall_w(d, "t", "r", "x")["W"].iloc[0]), 4)
+    0.7778
+    """
+    from scipy.stats import chi2 as chi2dist
+    from scipy.stats import rankdata
+
+    wide, block = _prepare_block(data, target, rater, rating, nan_policy)
+    n, m = block.shape
+    if n < 2 or m < 2:
+        raise ValueError(f"完整评分子块过小（{n} 个对象 × {m} 位评分人），至少需要 2 × 2，无法计算 Kendall W")
+    ranks = rankdata(block.to_numpy(dtype=float), axis=0)
+    rsum = ranks.sum(axis=1)
+    s = float(((rsum - rsum.mean()) ** 2).sum())
+    ties = 0.0
+    for j in range(m):
+        _, counts = np.unique(block.iloc[:, j].to_numpy(dtype=float), return_counts=True)
+        ties += float((counts**3 - counts).sum())
+    denom = m**2 * (n**3 - n) - m * ties
+    w = 12.0 * s / denom if denom > 0 else float("nan")
+    chi2 = m * (n - 1) * w
+    return pd.DataFrame(
+        {
+            "W": [w],
+            "chi2": [chi2],
+            "df": [n - 1],
+            "pval": [float(chi2dist.sf(chi2, n - 1)) if np.isfinite(chi2) else float("nan")],
+            "n_targets": [n],
+            "n_raters": [m],
+            "dropped_targets": [",".join(str(t) for t in wide.index.difference(block.index))],
+            "dropped_raters": [",".join(str(r) for r in wide.columns.difference(block.columns))],
+        }
+    )
+
+
+def _delta2(values: np.ndarray, counts: np.ndarray, level: str) -> np.ndarray:
+    """Squared difference function between the sorted distinct ``values``."""
+    c = values[:, None]
+    k = values[None, :]
+    if level == "nominal":
+        return (c != k).astype(float)
+    if level == "interval":
+        return (c - k) ** 2
+    if level == "ratio":
+        s = c + k
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(s == 0, 0.0, ((c - k) / np.where(s == 0, 1.0, s)) ** 2)
+        return d
+    if level == "ordinal":
+        cum = np.concatenate([[0.0], np.cumsum(counts)])
+        i = np.arange(len(values))
+        lo = np.minimum(i[:, None], i[None, :])
+        hi = np.maximum(i[:, None], i[None, :])
+        span = cum[hi + 1] - cum[lo]  # sum of n_g for g between c and k inclusive
+        return (span - (counts[lo] + counts[hi]) / 2.0) ** 2
+    raise ValueError(f"未知的测量水平 {level!r}；可用：nominal, ordinal, interval, ratio")
+
+
+def krippendorff_alpha(
+    data: pd.DataFrame,
+    target: str,
+    rater: str,
+    rating: str,
+    level: str = "interval",
+) -> float:
+    """Krippendorff's alpha for reliability data with gaps.
+
+    Units are the targets; only units with at least two values (pairable values) count.
+    ``alpha = 1 - D_o / D_e`` computed from the coincidence matrix
+    (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability"); for the interval
+    level a closed form of the same sums is used. Returns NaN when the pairable values
+    show no variation at all (``D_e = 0``).
+
+    Parameters
+    ----------
+    level : {"nominal", "ordinal", "interval", "ratio"}
+
+    Examples
+    --------
+    >>> rows = [("u1", "A", 1), ("u1", "B", 1), ("u2", "A", 2), ("u2", "B", 3),
+    ...         ("u3", "A", 3), ("u3", "B", 3), ("u4", "A", 4)]
+    >>> d = pd.DataFrame(rows, columns=["unit", "coder", "value"])
+    >>> round(krippendorff_alpha(d, "unit", "coder", "value", level="nominal"), 4)
+    0.5455
+    """
+    if level not in ("nominal", "ordinal", "interval", "ratio"):
+        raise ValueError(f"未知的测量水平 {level!r}；可用：nominal, ordinal, interval, ratio")
+    missing = [c for c in (target, rater, rating) if c not in data.columns]
+    if missing:
+        raise ValueError(f"信度计算缺少字段：{', '.join(missing)}")
+    d = data[[target, rater, rating]].copy()
+    d[rating] = pd.to_numeric(d[rating], errors="coerce").astype(float)
+    d = d.loc[d[rating].notna()]
+    if d.duplicated([target, rater]).any():
+        raise ValueError("同一评分对象与评分人有多条评分，无法计算 Krippendorff α")
+    m_u = d.groupby(target)[rating].transform("size")
+    d = d.loc[m_u >= 2]
+    if d.empty:
+        return float("nan")
+    units = d[target].to_numpy()
+    x = d[rating].to_numpy(dtype=float)
+    u_codes, _ = pd.factorize(units)
+    m = np.bincount(u_codes).astype(float)
+    n = float(len(x))
+    if level == "interval":
+        # sum over ordered pairs within a unit of (v_i - v_j)^2 = 2 m_u * sum (v - mean_u)^2
+        mean_u = np.bincount(u_codes, weights=x) / m
+        ss_u = np.bincount(u_codes, weights=(x - mean_u[u_codes]) ** 2)
+        d_o = float((2.0 * m * ss_u / (m - 1)).sum()) / n
+        d_e = 2.0 * n * float(((x - x.mean()) ** 2).sum()) / (n * (n - 1))
+    else:
+        v_codes, values = pd.factorize(x, sort=True)
+        values = np.asarray(values, dtype=float)
+        nv = len(values)
+        counts_uv = np.zeros((len(m), nv))
+        np.add.at(counts_uv, (u_codes, v_codes), 1.0)
+        weighted = counts_uv / (m - 1)[:, None]
+        o = counts_uv.T @ weighted - np.diag(weighted.sum(axis=0))
+        n_c = o.sum(axis=1)
+        delta = _delta2(values, n_c, level)
+        d_o = float((o * delta).sum()) / n
+        d_e = float((np.outer(n_c, n_c) * delta).sum()) / (n * (n - 1))
+    if d_e <= 0:
+        return float("nan")
+    return float(1.0 - d_o / d_e)
+
+
+# --------------------------------------------------------------------------- panels
+
+
+def _panel_columns(df: pd.DataFrame, panel: Any, cfg: Mapping[str, Any], applicants: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    cols = list(cfg["ranking"]["reliability"].get("panel_by", [])) if panel is None else ([panel] if isinstance(panel, str) else list(panel))
+    if applicants is not None:
+        extra = [c for c in cols if c not in df.columns and c in applicants.columns]
+        if extra:
+            info = applicants[["applicant_id", *extra]].drop_duplicates("applicant_id").copy()
+            info["applicant_id"] = info["applicant_id"].astype(str)
+            df = df.merge(info, on="applicant_id", how="left")
+    present = [c for c in cols if c in df.columns]
+    if panel is not None and len(present) < len(cols):
+        lack = [c for c in cols if c not in df.columns]
+        raise ValueError(f"专家评分表中没有分组字段：{', '.join(lack)}")
+    return df, present
+
+
+def reliability(
+    scores: pd.DataFrame,
+    panel: str | list[str] | None = None,
+    config: Any = None,
+    maxima: Any = None,
+    recusals: pd.DataFrame | None = None,
+    applicants: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """ICC (six forms), Kendall's W and Krippendorff's alpha per panel and per criterion.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Long expert scores (see :func:`nebase_analysis.experts.aggregate`).
+    panel : str or list of str, optional
+        Columns that define a panel; default ``ranking.reliability.panel_by``
+        (``[domain, category]``) where present in ``scores`` or ``applicants``; with none
+        present the whole table is one panel (``全部``).
+    applicants : DataFrame, optional
+        ``applicant_id`` plus panel columns (e.g. the composite scores table).
+
+    Returns
+    -------
+    DataFrame
+        Panel columns, ``criterion``, ``criterion_name``, ``measure`` (ICC1..ICC3k,
+        ``kendall_w``, ``alpha_<level>``), ``value``, ``ci_lower``, ``ci_upper``,
+        ``pval``, ``n_targets``, ``n_raters``, ``note`` (Chinese: what was left out).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"applicant_id": [f"A{i}" for i in range(4) for _ in range(3)],
+    ...                   "expert_id": ["e1", "e2", "e3"] * 4, "criterion": "tasks",
+    ...                   "score": [20, 21, 22, 10, 12, 11, 25, 27, 26, 15, 14, 16]})
+    >>> r = reliability(s, maxima={"tasks": 30})
+    >>> sorted(r["measure"].unique())[:3]
+    ['ICC1', 'ICC1k', 'ICC2']
+    """
+    cfg = _rank_cfg(config)
+    rcfg = cfg["ranking"]["reliability"]
+    level = rcfg.get("krippendorff_level", "interval")
+    ci = float(rcfg.get("ci", 0.95))
+    min_t, min_r = int(rcfg.get("min_targets", 3)), int(rcfg.get("min_raters", 2))
+    maxi = criteria_maxima(maxima, cfg)
+    names = criteria_names(maxima, cfg)
+    df = prepare_scores(scores, recusals, maxima, cfg)
+    df, pcols = _panel_columns(df, panel, cfg, applicants)
+    long, _ = _long_with_total(df, maxi, cfg, maxima)
+    if pcols:
+        info = df[["applicant_id", *pcols]].drop_duplicates("applicant_id")
+        long = long.merge(info, on="applicant_id", how="left")
+    else:
+        long["panel"] = "全部"
+        pcols = ["panel"]
+    rows = []
+    for key, g in long.groupby(pcols + ["criterion"], sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        base = dict(zip(pcols, key[:-1]))
+        crit = key[-1]
+        base.update(criterion=crit, criterion_name=names.get(crit, crit))
+        wide = g.pivot(index="applicant_id", columns="expert_id", values="score")
+        block = _complete_block(wide)
+        nt, nr = block.shape
+        note = ""
+        if block.shape != wide.shape:
+            note = f"评分矩阵不完整：ICC 与 Kendall W 使用完整子块 {nt} 个单位 × {nr} 位专家（共 {wide.shape[0]} × {wide.shape[1]}）"
+        if nt >= min_t and nr >= min_r:
+            ic = icc(g, "applicant_id", "expert_id", "score", ci=ci)
+            for typ, r in ic.iterrows():
+                rows.append({**base, "measure": typ, "value": r["ICC"], "ci_lower": r["CI95_lower"], "ci_upper": r["CI95_upper"], "pval": r["pval"], "n_targets": nt, "n_raters": nr, "note": note})
+            kw = kendall_w(g, "applicant_id", "expert_id", "score").iloc[0]
+            rows.append({**base, "measure": "kendall_w", "value": kw["W"], "ci_lower": np.nan, "ci_upper": np.nan, "pval": kw["pval"], "n_targets": nt, "n_raters": nr, "note": note})
+        else:
+            msg = f"完整子块仅 {nt} 个单位 × {nr} 位专家（至少需 {min_t} × {min_r}），未计算 ICC 与 Kendall W"
+            for typ in [*_ICC_DESCRIPTIONS, "kendall_w"]:
+                rows.append({**base, "measure": typ, "value": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "pval": np.nan, "n_targets": nt, "n_raters": nr, "note": msg})
+        a = krippendorff_alpha(g, "applicant_id", "expert_id", "score", level=level)
+        rows.append({**base, "measure": f"alpha_{level}", "value": a, "ci_lower": np.nan, "ci_upper": np.nan, "pval": np.nan, "n_targets": int(g["applicant_id"].nunique()), "n_raters": int(g["expert_id"].nunique()), "note": "" if np.isfinite(a) else "可配对评分无差异或不足，α 无定义"})
+    cols = [*pcols, "criterion", "criterion_name", "measure", "value", "ci_lower", "ci_upper", "pval", "n_targets", "n_raters", "note"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def expert_flags(
+    scores: pd.DataFrame,
+    config: Any = None,
+    maxima: Any = None,
+    recusals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Flag experts whose scores barely vary or disagree with their panel, and contested applicants.
+
+    Three checks on the criteria listed in ``ranking.flags.criteria`` (default: the
+    0-100 total), thresholds as fractions of the criterion's maximum:
+
+    - ``low_variation``: an expert's sd over at least ``min_scores`` applicants is below
+      ``low_variation_sd_fraction * max``;
+    - ``poor_agreement``: leave-one-out correlation between an expert's scores and the mean
+      of the other experts' scores on the same applicants (at least ``min_common``
+      applicants scored by the expert and someone else) is below ``loo_correlation_min``;
+    - ``disagreement``: the range or sd of an applicant's scores exceeds
+      ``disagreement_range_fraction * max`` or ``disagreement_sd_fraction * max``.
+
+    Returns
+    -------
+    DataFrame
+        ``flag``, ``flag_name``, ``level`` (``expert``/``applicant``), ``expert_id``,
+        ``applicant_id``, ``criterion``, ``value``, ``threshold``, ``n``, ``message``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"applicant_id": [f"A{i}" for i in range(5) for _ in range(3)],
+    ...                   "expert_id": ["e1", "e2", "e3"] * 5, "criterion": "tasks",
+    ...                   "score": [10, 20, 12, 15, 20, 16, 20, 20, 21, 25, 20, 26, 28, 20, 27]})
+    >>> flags = expert_flags(s, maxima={"tasks": 30}, config={"ranking": {"flags": {"criteria": ["tasks"]}}})
+    >>> flags.loc[flags["flag"] == "low_variation", "expert_id"].tolist()
+    ['e2']
+    """
+    cfg = _rank_cfg(config)
+    fcfg = cfg["ranking"]["flags"]
+    maxi = criteria_maxima(maxima, cfg)
+    names = criteria_names(maxima, cfg)
+    df = prepare_scores(scores, recusals, maxima, cfg)
+    long, _ = _long_with_total(df, maxi, cfg, maxima)
+    wanted = list(fcfg.get("criteria", [cfg["ranking"]["aggregation"]["total_id"]]))
+    unknown = [c for c in wanted if c not in names]
+    if unknown:
+        raise ValueError(f"ranking.flags.criteria 中有未知要点：{', '.join(unknown)}")
+    min_scores = int(fcfg.get("min_scores", 4))
+    min_common = int(fcfg.get("min_common", 4))
+    loo_min = float(fcfg.get("loo_correlation_min", 0.2))
+    loo_method = fcfg.get("loo_method", "pearson")
+    rows: list[dict[str, Any]] = []
+    for crit in wanted:
+        g = long.loc[long["criterion"] == crit]
+        if g.empty:
+            continue
+        mx = float(g["max"].iloc[0])
+        cname = names.get(crit, crit)
+        sd_thr = float(fcfg["low_variation_sd_fraction"]) * mx
+        st = g.groupby("expert_id")["score"].agg(["std", "size"])
+        for e, r in st.iterrows():
+            if r["size"] >= min_scores and (r["std"] if np.isfinite(r["std"]) else 0.0) < sd_thr:
+                rows.append({"flag": "low_variation", "flag_name": "评分区分度低", "level": "expert", "expert_id": e, "applicant_id": "", "criterion": crit, "value": float(r["std"]), "threshold": sd_thr, "n": int(r["size"]), "message": f"专家 {e} 的{cname}评分标准差 {r['std']:.2f} 低于 {sd_thr:.2f}（{int(r['size'])} 个单位），几乎对所有单位给同样的分"})
+        app_sum = g.groupby("applicant_id")["score"].agg(["sum", "size"])
+        tmp = g.join(app_sum, on="applicant_id")
+        tmp = tmp.loc[tmp["size"] >= 2]
+        tmp = tmp.assign(others=(tmp["sum"] - tmp["score"]) / (tmp["size"] - 1))
+        for e, h in tmp.groupby("expert_id"):
+            if len(h) < min_common:
+                continue
+            r = h["score"].corr(h["others"], method=loo_method)
+            if np.isfinite(r) and r < loo_min:
+                rows.append({"flag": "poor_agreement", "flag_name": "与同组专家一致性差", "level": "expert", "expert_id": e, "applicant_id": "", "criterion": crit, "value": float(r), "threshold": loo_min, "n": int(len(h)), "message": f"专家 {e} 的{cname}评分与其他专家均值的相关系数 {r:.2f} 低于 {loo_min:.2f}（{len(h)} 个共同单位）"})
+        rng_thr = float(fcfg["disagreement_range_fraction"]) * mx
+        sdd_thr = float(fcfg["disagreement_sd_fraction"]) * mx
+        ag = g.groupby("applicant_id")["score"].agg(["min", "max", "std", "size"])
+        for a, r in ag.iterrows():
+            if r["size"] < 2:
+                continue
+            spread = float(r["max"] - r["min"])
+            sd = float(r["std"])
+            if spread > rng_thr or sd > sdd_thr:
+                rows.append({"flag": "disagreement", "flag_name": "专家意见分歧大", "level": "applicant", "expert_id": "", "applicant_id": a, "criterion": crit, "value": spread, "threshold": rng_thr, "n": int(r["size"]), "message": f"{a} 的{cname}评分极差 {spread:.1f}（阈值 {rng_thr:.1f}）、标准差 {sd:.1f}（阈值 {sdd_thr:.1f}），专家意见分歧较大"})
+    cols = ["flag", "flag_name", "level", "expert_id", "applicant_id", "criterion", "value", "threshold", "n", "message"]
+    return pd.DataFrame(rows, columns=cols)
