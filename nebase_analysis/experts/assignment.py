@@ -1,0 +1,424 @@
+"""Expert roster, recusal (回避) and assignment of experts to applicants.
+
+The roster is one row per expert: ``expert_id, name, province, unit, domains,
+conflicts``. ``domains`` and ``conflicts`` may be lists or text joined by one of the
+separators of ``experts.yaml`` (``、``, ``，``, ``;`` ...). Conflicts name applicants
+by id, name or applicant unit.
+
+An expert may review an applicant only when the expert covers the applicant's domain
+and no recusal rule holds: same province, same unit (the expert's unit equals or
+contains / is contained in the applicant's unit or name), or a declared conflict. The
+rules are switched in ``experts.yaml`` (``assignment``).
+
+:func:`assign` gives every applicant ``min_experts`` experts, balancing the load:
+applicants with the fewest eligible experts go first, and each takes the eligible
+experts with the lowest load so far (ties broken by a seeded permutation, so the
+result is deterministic for a seed). Where fewer eligible experts exist, the applicant
+gets all of them and a row in ``shortfalls`` says why, in Chinese.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from nebase_analysis.config import domain_table, province_table, resolve_config
+
+__all__ = [
+    "ROSTER_COLUMNS",
+    "RULE_LABELS",
+    "normalise_roster",
+    "read_roster",
+    "write_roster",
+    "recusals",
+    "assign",
+]
+
+#: the roster's internal columns, in order
+ROSTER_COLUMNS = ["expert_id", "name", "province", "unit", "domains", "conflicts"]
+
+#: recusal rule id -> Chinese label
+RULE_LABELS = {"province": "同省回避", "unit": "同单位回避", "declared": "声明回避"}
+
+
+# ---------------------------------------------------------------- helpers
+
+def _split(value: Any, separators: Iterable[str]) -> tuple[str, ...]:
+    """A list cell (list, tuple, array, or text joined by a separator) as a tuple of stripped strings."""
+    if value is None:
+        return ()
+    if isinstance(value, float) and value != value:
+        return ()
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        items = [str(v) for v in value if v is not None and not (isinstance(v, float) and v != v)]
+    else:
+        pattern = "|".join(re.escape(s) for s in separators)
+        items = re.split(pattern, str(value))
+    return tuple(dict.fromkeys(s.strip() for s in items if s and s.strip()))
+
+
+def _norm(text: Any) -> str:
+    """Text compared for unit / name matching: no whitespace, half-width brackets."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    s = re.sub(r"\s+", "", str(text))
+    return s.replace("（", "(").replace("）", ")")
+
+
+def _alias_map(table: pd.DataFrame) -> dict[str, str]:
+    return {alias: name for name, aliases in zip(table["name"], table["aliases"]) for alias in aliases}
+
+
+def _same_unit(expert_unit: str, applicant_texts: Iterable[str], min_chars: int) -> bool:
+    if not expert_unit:
+        return False
+    for t in applicant_texts:
+        if not t:
+            continue
+        if t == expert_unit:
+            return True
+        if min(len(t), len(expert_unit)) >= min_chars and (t in expert_unit or expert_unit in t):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- roster
+
+def normalise_roster(roster: pd.DataFrame, config: Any = None) -> pd.DataFrame:
+    """The roster with canonical provinces and domains, and tuples for the list columns.
+
+    Accepts the internal column names or the Chinese headers of ``experts.yaml``
+    (``roster.columns``). Domains and provinces are mapped through the aliases of
+    ``domains.yaml`` and ``provinces.yaml`` (an unknown value is kept as written).
+
+    Parameters
+    ----------
+    roster : DataFrame
+        One row per expert.
+    config : path, mapping or None
+
+    Returns
+    -------
+    DataFrame
+        ``expert_id, name, province, unit, domains (tuple), conflicts (tuple)``.
+
+    Raises
+    ------
+    ValueError
+        When ``expert_id`` is missing or repeated (Chinese message).
+
+    Examples
+    --------
+    >>> r = normalise_roster(pd.DataFrame({"专家编号": ["X1"], "姓名": ["王伟"],
+    ...     "所在省份": ["广东"], "工作单位": ["某大学"], "评审领域": ["AI、软件"], "声明回避对象": [None]}))
+    >>> r.loc[0, "province"], r.loc[0, "domains"]
+    ('广东省', ('人工智能', '软件'))
+    """
+    cfg = resolve_config(config)
+    ecfg = cfg["experts"]
+    headers = ecfg["roster"]["columns"]
+    seps = ecfg["assignment"]["separators"]
+    out = roster.rename(columns={v: k for k, v in headers.items()}).copy()
+    missing = [c for c in ("expert_id",) if c not in out.columns]
+    if missing:
+        raise ValueError(f"专家名册缺少“{headers['expert_id']}”列（expert_id）")
+    for c in ROSTER_COLUMNS:
+        if c not in out.columns:
+            out[c] = None
+    ids = out["expert_id"].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+    if (ids == "").any():
+        raise ValueError(f"专家名册第 {', '.join(str(i + 2) for i in np.flatnonzero(ids == ''))} 行缺少专家编号")
+    dup = ids[ids.duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"专家名册中专家编号重复：{'、'.join(dup)}")
+    provinces = _alias_map(province_table(cfg))
+    domains = _alias_map(domain_table(cfg))
+    out["expert_id"] = ids
+    out["province"] = out["province"].map(lambda v: provinces.get(_norm(v), _norm(v) or None))
+    out["unit"] = out["unit"].map(lambda v: str(v).strip() if _norm(v) else None)
+    out["name"] = out["name"].map(lambda v: str(v).strip() if _norm(v) else None)
+    out["domains"] = out["domains"].map(lambda v: tuple(dict.fromkeys(domains.get(d, d) for d in _split(v, seps))))
+    out["conflicts"] = out["conflicts"].map(lambda v: _split(v, seps))
+    extra = [c for c in out.columns if c not in ROSTER_COLUMNS]
+    return out[ROSTER_COLUMNS + extra].reset_index(drop=True)
+
+
+def read_roster(path: str | Path, config: Any = None) -> pd.DataFrame:
+    """Read an expert roster (``.xlsx`` / ``.xls`` / ``.csv``) and normalise it.
+
+    Examples
+    --------
+    >>> read_roster("data/raw/experts/roster.xlsx")   # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"未找到专家名册：{path}")
+    cfg = resolve_config(config)
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    else:
+        frame = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
+    frame = frame.replace({"": None})
+    try:
+        return normalise_roster(frame, cfg)
+    except ValueError as exc:
+        raise ValueError(f"{path}：{exc}") from exc
+
+
+def write_roster(roster: pd.DataFrame, path: str | Path, config: Any = None) -> Path:
+    """Write a roster with the Chinese headers of ``experts.yaml`` (xlsx, or csv by suffix).
+
+    List cells are joined with ``、``.
+
+    Examples
+    --------
+    >>> write_roster(roster, "roster.xlsx")   # doctest: +SKIP
+    """
+    cfg = resolve_config(config)
+    ecfg = cfg["experts"]
+    headers = ecfg["roster"]["columns"]
+    r = normalise_roster(roster, cfg)
+    out = pd.DataFrame({headers[c]: r[c] for c in ROSTER_COLUMNS})
+    for c in ("domains", "conflicts"):
+        out[headers[c]] = r[c].map(lambda t: "、".join(t))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        out.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+            out.to_excel(xw, sheet_name=ecfg["roster"]["sheet_name"], index=False)
+            ws = xw.sheets[ecfg["roster"]["sheet_name"]]
+            ws.set_column(0, len(out.columns) - 1, 18)
+            ws.freeze_panes(1, 0)
+    return path
+
+
+# ---------------------------------------------------------------- recusal
+
+def _applicant_frame(applicants: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    need = ["applicant_id", "province", "domain", "category"]
+    missing = [c for c in need if c not in applicants.columns]
+    if missing:
+        raise ValueError(f"申报对象表缺少列：{'、'.join(missing)}")
+    a = applicants.copy()
+    for c in ("name", "applicant_unit"):
+        if c not in a.columns:
+            a[c] = None
+    provinces = _alias_map(province_table(cfg))
+    domains = _alias_map(domain_table(cfg))
+    a["province"] = a["province"].map(lambda v: provinces.get(_norm(v), _norm(v) or None))
+    a["domain"] = a["domain"].map(lambda v: domains.get(_norm(v), _norm(v) or None))
+    a["applicant_id"] = a["applicant_id"].astype(str)
+    return a.reset_index(drop=True)
+
+
+def _pair_rules(app: Mapping[str, Any], exp: Mapping[str, Any], acfg: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The recusal rules that hold for one (applicant, expert) pair, with Chinese reasons."""
+    out = []
+    if acfg.get("recuse_same_province", True) and app["province"] and app["province"] == exp["province"]:
+        out.append(("province", f"专家所在省份（{exp['province']}）与申报对象相同"))
+    if acfg.get("recuse_same_unit", True):
+        texts = [_norm(app.get("applicant_unit")), _norm(app.get("name"))]
+        if _same_unit(_norm(exp["unit"]), texts, int(acfg.get("unit_min_chars_containment", 4))):
+            out.append(("unit", f"专家工作单位（{exp['unit']}）与申报单位或申报对象相同或相互包含"))
+    if acfg.get("recuse_declared", True) and exp["conflicts"]:
+        keys = {_norm(app["applicant_id"]), _norm(app.get("name")), _norm(app.get("applicant_unit"))} - {""}
+        hit = [c for c in exp["conflicts"] if _norm(c) in keys]
+        if hit:
+            out.append(("declared", f"专家声明与该申报对象存在利益冲突（{'、'.join(hit)}）"))
+    return out
+
+
+def recusals(
+    applicants: pd.DataFrame,
+    roster: pd.DataFrame,
+    pairs: pd.DataFrame | None = None,
+    config: Any = None,
+) -> pd.DataFrame:
+    """The recusal (回避) table: which (applicant, expert) pairs are excluded and why.
+
+    Parameters
+    ----------
+    applicants : DataFrame
+        ``applicant_id, province, domain, category`` and, when known, ``name`` and
+        ``applicant_unit``.
+    roster : DataFrame
+        The expert roster (see :func:`normalise_roster`).
+    pairs : DataFrame, optional
+        ``applicant_id, expert_id`` pairs to check. Default: every applicant with
+        every expert who covers its domain, plus every declared conflict.
+    config : path, mapping or None
+
+    Returns
+    -------
+    DataFrame
+        One row per pair and rule: ``applicant_id, expert_id, domain, category,
+        rule`` (``province`` / ``unit`` / ``declared``), ``rule_label`` (Chinese),
+        ``reason`` (Chinese).
+
+    Examples
+    --------
+    >>> apps = pd.DataFrame({"applicant_id": ["E-GD-01"], "province": ["广东省"],
+    ...     "domain": ["软件"], "category": ["enterprise"], "name": ["甲公司"]})
+    >>> ros = pd.DataFrame({"expert_id": ["X1", "X2"], "province": ["广东省", "北京市"],
+    ...     "unit": ["乙大学", "丙大学"], "domains": ["软件", "软件"], "conflicts": [None, "甲公司"]})
+    >>> recusals(apps, ros)[["expert_id", "rule"]].values.tolist()
+    [['X1', 'province'], ['X2', 'declared']]
+    """
+    cfg = resolve_config(config)
+    acfg = cfg["experts"]["assignment"]
+    a = _applicant_frame(applicants, cfg)
+    r = normalise_roster(roster, cfg)
+    apps = a.set_index("applicant_id", drop=False)
+    exps = r.set_index("expert_id", drop=False)
+    if pairs is None:
+        rows = []
+        for ex in r.itertuples(index=False):
+            covered = a.loc[a["domain"].isin(ex.domains), "applicant_id"]
+            rows += [(aid, ex.expert_id) for aid in covered]
+            if ex.conflicts:
+                keys = {_norm(c) for c in ex.conflicts}
+                hit = a.loc[a["applicant_id"].map(_norm).isin(keys) | a["name"].map(_norm).isin(keys)
+                            | a["applicant_unit"].map(_norm).isin(keys), "applicant_id"]
+                rows += [(aid, ex.expert_id) for aid in hit]
+        pair_list = list(dict.fromkeys(rows))
+    else:
+        pair_list = list(dict.fromkeys(zip(pairs["applicant_id"].astype(str), pairs["expert_id"].astype(str))))
+    out = []
+    for aid, eid in pair_list:
+        if aid not in apps.index or eid not in exps.index:
+            continue
+        app, exp = apps.loc[aid], exps.loc[eid]
+        for rule, reason in _pair_rules(app, exp, acfg):
+            out.append({"applicant_id": aid, "expert_id": eid, "domain": app["domain"], "category": app["category"],
+                        "rule": rule, "rule_label": RULE_LABELS[rule], "reason": reason})
+    cols = ["applicant_id", "expert_id", "domain", "category", "rule", "rule_label", "reason"]
+    return pd.DataFrame(out, columns=cols).sort_values(["applicant_id", "expert_id", "rule"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- assignment
+
+def assign(
+    applicants: pd.DataFrame,
+    roster: pd.DataFrame,
+    config: Any = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign experts to applicants: at least ``min_experts`` each, never a recused one.
+
+    Parameters
+    ----------
+    applicants : DataFrame
+        ``applicant_id, name, province, domain, category`` and optionally
+        ``applicant_unit`` (a ``Batch.applicants`` table works as is).
+    roster : DataFrame
+        ``expert_id, name, province, unit, domains, conflicts`` (see
+        :func:`normalise_roster`).
+    config : path, mapping or None
+        ``experts.assignment``: ``min_experts`` (default 5), ``max_load``, recusal rules.
+    seed : int
+        Breaks ties between equally loaded experts; same seed, same assignment.
+
+    Returns
+    -------
+    assignments : DataFrame
+        ``applicant_id, expert_id, domain, category, expert_name``, one row per pair,
+        sorted by applicant then expert.
+    shortfalls : DataFrame
+        One row per applicant that got fewer than ``min_experts``: ``applicant_id,
+        name, province, domain, category, required, assigned, eligible, reason``
+        (Chinese). Empty when every applicant is fully served.
+
+    Examples
+    --------
+    >>> apps = pd.DataFrame({"applicant_id": ["E-GD-01"], "name": ["甲公司"], "province": ["广东省"],
+    ...     "domain": ["软件"], "category": ["enterprise"]})
+    >>> ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(4)],
+    ...     "province": ["北京市", "上海市", "广东省", "江苏省"], "unit": list("ABCD"),
+    ...     "domains": ["软件"] * 4, "conflicts": [None] * 4})
+    >>> a, s = assign(apps, ros, config={"experts": {"assignment": {"min_experts": 3}}})
+    >>> sorted(a.expert_id.tolist()), len(s)   # X2 is from the applicant's province
+    (['X0', 'X1', 'X3'], 0)
+    """
+    cfg = resolve_config(config)
+    acfg = cfg["experts"]["assignment"]
+    k = int(acfg.get("min_experts", 5))
+    max_load = acfg.get("max_load")
+    max_load = None if max_load is None else int(max_load)
+    a = _applicant_frame(applicants, cfg)
+    r = normalise_roster(roster, cfg)
+    rec = recusals(a, r, config=cfg)
+    rec_pairs: dict[tuple[str, str], set[str]] = {}
+    for row in rec.itertuples(index=False):
+        rec_pairs.setdefault((row.applicant_id, row.expert_id), set()).add(row.rule)
+
+    rng = np.random.default_rng(seed)
+    tiebreak = dict(zip(r["expert_id"], rng.permutation(len(r))))
+    covering: dict[str, list[str]] = {}
+    for ex in r.itertuples(index=False):
+        for d in ex.domains:
+            covering.setdefault(d, []).append(ex.expert_id)
+
+    eligible: dict[str, list[str]] = {}
+    for app in a.itertuples(index=False):
+        cands = covering.get(app.domain, [])
+        eligible[app.applicant_id] = [e for e in cands if (app.applicant_id, e) not in rec_pairs]
+
+    load = {e: 0 for e in r["expert_id"]}
+    order = sorted(a.index, key=lambda i: (len(eligible[a.at[i, "applicant_id"]]), a.at[i, "applicant_id"]))
+    chosen: dict[str, list[str]] = {}
+    capped: dict[str, int] = {}
+    for i in order:
+        aid = a.at[i, "applicant_id"]
+        pool = [e for e in eligible[aid] if max_load is None or load[e] < max_load]
+        capped[aid] = len(eligible[aid]) - len(pool)
+        pool.sort(key=lambda e: (load[e], tiebreak[e]))
+        pick = pool[:k]
+        for e in pick:
+            load[e] += 1
+        chosen[aid] = pick
+
+    names = dict(zip(r["expert_id"], r["name"]))
+    rows = [
+        {"applicant_id": app.applicant_id, "expert_id": e, "domain": app.domain, "category": app.category,
+         "expert_name": names.get(e)}
+        for app in a.itertuples(index=False)
+        for e in chosen[app.applicant_id]
+    ]
+    assignments = pd.DataFrame(rows, columns=["applicant_id", "expert_id", "domain", "category", "expert_name"])
+    assignments = assignments.sort_values(["applicant_id", "expert_id"], kind="stable").reset_index(drop=True)
+
+    short = []
+    for app in a.itertuples(index=False):
+        got = len(chosen[app.applicant_id])
+        if got >= k:
+            continue
+        n_cover = len(covering.get(app.domain, []))
+        if n_cover == 0:
+            reason = f"专家名册中没有评审领域为“{app.domain}”的专家"
+        else:
+            by_rule = {rule: 0 for rule in RULE_LABELS}
+            n_rec = 0
+            for e in covering[app.domain]:
+                rules = rec_pairs.get((app.applicant_id, e))
+                if rules:
+                    n_rec += 1
+                    for rule in rules:
+                        by_rule[rule] += 1
+            detail = "、".join(f"{RULE_LABELS[rule]} {n} 名" for rule, n in by_rule.items() if n)
+            reason = (f"评审领域为“{app.domain}”的专家共 {n_cover} 名，其中须回避 {n_rec} 名"
+                      + (f"（{detail}）" if detail else "")
+                      + f"，可分配 {len(eligible[app.applicant_id])} 名")
+            if capped[app.applicant_id]:
+                reason += f"，其中 {capped[app.applicant_id]} 名已达评审上限（{max_load} 个）"
+            reason += f"，少于要求的 {k} 名；实际分配 {got} 名"
+        short.append({"applicant_id": app.applicant_id, "name": app.name, "province": app.province,
+                      "domain": app.domain, "category": app.category, "required": k, "assigned": got,
+                      "eligible": len(eligible[app.applicant_id]), "reason": reason})
+    shortfalls = pd.DataFrame(short, columns=["applicant_id", "name", "province", "domain", "category",
+                                              "required", "assigned", "eligible", "reason"])
+    return assignments, shortfalls
