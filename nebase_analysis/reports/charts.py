@@ -1,0 +1,294 @@
+"""Notebook set-up and the chart helpers shared by the report notebooks.
+
+Every chart is rendered by :func:`show`: PNG bytes with fixed metadata (so the same data
+gives the same bytes), every text checked against the CJK font (a character the font
+cannot draw raises :class:`~nebase_analysis.reports.fonts.MissingGlyphError`), embedded in
+the notebook as an image, the figure closed. Tables go through :func:`html_table`, which
+escapes every value (applicants' names and texts are untrusted) and emits no random ids.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from nebase_analysis.reports.charts import html_table
+>>> html_table(pd.DataFrame({"名称": ["<b>甲</b>"]})).data.count("&lt;b&gt;")
+1
+"""
+from __future__ import annotations
+
+import html as _html
+import io
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from nebase_analysis.config import resolve_config
+
+__all__ = [
+    "setup_notebook",
+    "show",
+    "html_table",
+    "html_text",
+    "figure_png",
+    "figure_texts",
+    "bar",
+    "barh",
+    "heatmap",
+    "box_by_group",
+    "rank_intervals",
+    "radar",
+]
+
+
+def setup_notebook(config: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Prepare a report notebook: Agg backend, CJK font, strict glyph checks, pandas display.
+
+    Call it in the first code cell after the parameters. Returns the full configuration so
+    the notebook passes the same object to every package function.
+
+    Examples
+    --------
+    >>> cfg = setup_notebook()
+    >>> import matplotlib
+    >>> matplotlib.rcParams["font.family"][0]
+    'Noto Sans SC'
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from nebase_analysis.reports.fonts import configure_matplotlib
+
+    cfg = resolve_config(config)
+    configure_matplotlib(cfg, strict=True)
+    return cfg
+
+
+def figure_texts(fig) -> list[str]:
+    """Every visible text string of a matplotlib figure (titles, labels, tick labels, legends)."""
+    from matplotlib.text import Text
+
+    out = []
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if s and t.get_visible():
+            out.append(s)
+    return out
+
+
+def figure_png(fig, config: str | Path | Mapping[str, Any] | None = None) -> bytes:
+    """Render ``fig`` to PNG bytes, reproducibly, after checking its glyphs.
+
+    Raises
+    ------
+    MissingGlyphError
+        When a text of the figure has a character the CJK font cannot draw.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.set_title("排名")
+    >>> figure_png(fig) == figure_png(fig)
+    True
+    """
+    from nebase_analysis.reports.fonts import MissingGlyphError, missing_glyphs
+
+    cfg = resolve_config(config)
+    charts = cfg["reports"]["charts"]
+    bad = missing_glyphs("".join(figure_texts(fig)), cfg)
+    if bad:
+        raise MissingGlyphError(f"图表文字中有字体无法显示的字符：{''.join(bad)}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=charts["dpi"], bbox_inches="tight", metadata=dict(charts["png_metadata"]))
+    return buf.getvalue()
+
+
+def show(fig, config: str | Path | Mapping[str, Any] | None = None):
+    """Display ``fig`` as an embedded PNG and close it; returns the IPython ``Image``."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    try:
+        img = Image(data=figure_png(fig, config), format="png")
+    finally:
+        plt.close(fig)
+    display(img)
+    return img
+
+
+def html_table(frame, *, index: bool = False, float_format: str = "{:,.2f}", caption: str | None = None, max_rows: int | None = None):
+    """An escaped HTML table (IPython ``HTML``) with no random ids.
+
+    Every cell, header and the caption are HTML-escaped: applicants' names and texts can
+    hold ``<``, ``&`` or script. Floats are formatted with ``float_format``; missing values
+    show as ``—``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = html_table(pd.DataFrame({"得分": [1.234, None]})).data
+    >>> "1.23" in h and "—" in h
+    True
+    """
+    import pandas as pd
+    from IPython.display import HTML
+
+    df = frame if max_rows is None else frame.head(max_rows)
+
+    def fmt(v):
+        if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
+            return "—"
+        if isinstance(v, float):
+            return float_format.format(v)
+        return str(v)
+
+    cols = ([df.index.name or ""] if index else []) + [str(c) for c in df.columns]
+    parts = ['<table class="nb-table">']
+    if caption:
+        parts.append(f"<caption>{_html.escape(caption)}</caption>")
+    parts.append("<thead><tr>" + "".join(f"<th>{_html.escape(c)}</th>" for c in cols) + "</tr></thead><tbody>")
+    for idx, row in zip(df.index, df.itertuples(index=False, name=None)):
+        cells = ([fmt(idx)] if index else []) + [fmt(v) for v in row]
+        parts.append("<tr>" + "".join(f"<td>{_html.escape(c)}</td>" for c in cells) + "</tr>")
+    parts.append("</tbody></table>")
+    return HTML("".join(parts))
+
+
+def html_text(text: str, *, tag: str = "p", anchor: str | None = None, cls: str | None = None):
+    """Escaped text in one HTML element (IPython ``HTML``), optionally with an ``id`` anchor."""
+    from IPython.display import HTML
+
+    attrs = ""
+    if anchor is not None:
+        attrs += f' id="{_html.escape(anchor, quote=True)}"'
+    if cls is not None:
+        attrs += f' class="{_html.escape(cls, quote=True)}"'
+    return HTML(f"<{tag}{attrs}>{_html.escape(text)}</{tag}>")
+
+
+def _palette(cfg, n):
+    pal = list(cfg["reports"]["charts"]["palette"])
+    return [pal[i % len(pal)] for i in range(n)]
+
+
+def _fig(cfg, size=None):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=size or tuple(cfg["reports"]["charts"]["figsize"]))
+
+
+def bar(labels: Sequence[str], values: Sequence[float], *, title: str, ylabel: str = "", reference: float | None = None,
+        reference_label: str = "", config=None):
+    """Vertical bars with an optional horizontal reference line; returns the figure."""
+    cfg = resolve_config(config)
+    fig, ax = _fig(cfg)
+    ax.bar(range(len(values)), values, color=_palette(cfg, 1)[0])
+    ax.set_xticks(range(len(labels)), [str(s) for s in labels], rotation=60, ha="right", fontsize=8)
+    if reference is not None:
+        ax.axhline(reference, color="#b03a48", lw=1, ls="--", label=reference_label or None)
+        if reference_label:
+            ax.legend(fontsize=8)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    return fig
+
+
+def barh(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str = "", colors=None, config=None):
+    """Horizontal bars (top to bottom in the given order); returns the figure."""
+    cfg = resolve_config(config)
+    n = len(values)
+    fig, ax = _fig(cfg, (8.0, max(2.5, 0.28 * n + 1.0)))
+    ax.barh(range(n), values, color=colors or _palette(cfg, 1)[0])
+    ax.set_yticks(range(n), [str(s) for s in labels], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    return fig
+
+
+def heatmap(matrix, *, title: str, fmt: str = "{:.0f}", cmap: str = "Blues", config=None):
+    """Annotated heatmap of a DataFrame (rows × columns); returns the figure."""
+    import numpy as np
+
+    cfg = resolve_config(config)
+    nr, nc = matrix.shape
+    fig, ax = _fig(cfg, (max(6.0, 0.42 * nc + 2.5), max(3.0, 0.3 * nr + 1.5)))
+    vals = matrix.to_numpy(dtype=float)
+    im = ax.imshow(np.where(np.isnan(vals), 0.0, vals), cmap=cmap, aspect="auto")
+    ax.set_xticks(range(nc), [str(c) for c in matrix.columns], rotation=75, ha="right", fontsize=8)
+    ax.set_yticks(range(nr), [str(r) for r in matrix.index], fontsize=8)
+    top = np.nanmax(vals) if np.isfinite(vals).any() else 0.0
+    for i in range(nr):
+        for j in range(nc):
+            v = vals[i, j]
+            if np.isfinite(v) and v != 0:
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=6,
+                        color="white" if top and v > 0.6 * top else "black")
+    fig.colorbar(im, ax=ax, fraction=0.03)
+    ax.set_title(title)
+    return fig
+
+
+def box_by_group(values: Mapping[str, Sequence[float]], *, title: str, ylabel: str = "", reference: float | None = None,
+                 config=None):
+    """Box plots of several groups side by side (e.g. park / enterprise / national)."""
+    cfg = resolve_config(config)
+    fig, ax = _fig(cfg, (5.5, 3.4))
+    labels = list(values)
+    data = [list(values[k]) for k in labels]
+    ax.boxplot(data, tick_labels=labels, showfliers=True)
+    if reference is not None:
+        ax.axhline(reference, color="#b03a48", lw=1, ls="--")
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(ylabel)
+    return fig
+
+
+def rank_intervals(frame, *, label: str, rank: str, low: str, high: str, status: str | None = None, title: str, config=None):
+    """Ranks with their intervals as horizontal error bars, coloured by selection status."""
+    import numpy as np
+
+    cfg = resolve_config(config)
+    colors = cfg["reports"]["charts"]["status_colors"]
+    n = len(frame)
+    fig, ax = _fig(cfg, (8.0, max(2.5, 0.3 * n + 1.2)))
+    y = np.arange(n)
+    r = frame[rank].to_numpy(dtype=float)
+    lo = frame[low].to_numpy(dtype=float)
+    hi = frame[high].to_numpy(dtype=float)
+    cols = [colors.get(s, "#1f5fa8") for s in frame[status]] if status else ["#1f5fa8"] * n
+    for i in range(n):
+        ax.errorbar(r[i], y[i], xerr=[[max(r[i] - lo[i], 0)], [max(hi[i] - r[i], 0)]], fmt="o", color=cols[i], ms=4, capsize=2)
+    ax.set_yticks(y, [str(s) for s in frame[label]], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("名次（点：最终名次；线：名次区间）")
+    if status:
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], marker="o", ls="", color=c, label=s) for s, c in colors.items() if s in set(frame[status])]
+        if handles:
+            ax.legend(handles=handles, fontsize=8, loc="lower right")
+    ax.set_title(title)
+    return fig
+
+
+def radar(labels: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str, config=None):
+    """Radar chart of several series over the same axes (values on a common 0–100 scale)."""
+    import numpy as np
+
+    cfg = resolve_config(config)
+    import matplotlib.pyplot as plt
+
+    k = len(labels)
+    ang = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    fig = plt.figure(figsize=(4.2, 4.2))
+    ax = fig.add_subplot(projection="polar")
+    for (name, vals), col in zip(series.items(), _palette(cfg, len(series))):
+        v = np.asarray(vals, dtype=float)
+        v = np.where(np.isfinite(v), v, 0.0)
+        ax.plot(np.r_[ang, ang[:1]], np.r_[v, v[:1]], color=col, lw=1.5, label=name)
+        ax.fill(np.r_[ang, ang[:1]], np.r_[v, v[:1]], color=col, alpha=0.12)
+    ax.set_xticks(ang, [str(s) for s in labels], fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([25, 50, 75], ["25", "50", "75"], fontsize=6)
+    ax.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.25, 1.12))
+    ax.set_title(title, fontsize=10)
+    return fig
