@@ -1216,6 +1216,45 @@ def _evaluate(groups, normed, floors, aggs, design, inds, dims, progress=None):
     return out
 
 
+def _naive_rank_samples(indicators, config=None, n=100, seed=0, *, spec=None, samples=None):
+    """Reference implementation: rerun normalise -> aggregate -> rank for every sample.
+
+    Same random design as :func:`rank_uncertainty` (same ``seed`` gives the same draws),
+    one DataFrame pipeline per sample and peer group, as COINr does. Used by the tests
+    (to check the vectorised engine) and by the benchmark (as the naive baseline).
+    ``samples`` restricts the run to those sample positions. Returns
+    ``{peer_group: ranks array (len(samples) x applicants)}``.
+    """
+    cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims = _uncertainty_setup(indicators, config, spec)
+    noise = float(ucfg.get("weight_noise", 0.25))
+    U = np.random.default_rng(seed).random((n, len(inds) + len(dims) + 2))
+    design = _design_from_uniform(U, len(inds), len(dims), noise, len(norms), len(aggs))
+    samples = range(n) if samples is None else samples
+    ipos = {c: i for i, c in enumerate(inds)}
+    dpos = {c: i for i, c in enumerate(dims)}
+    out = {}
+    for g in groups:
+        X = pd.DataFrame(g.X, index=g.ids, columns=g.indicators)
+        res = []
+        for s in samples:
+            if len(g.ids) == 1 or not g.indicators:
+                res.append(np.ones(len(g.ids), dtype=int))
+                continue
+            nc = norms[design.norm[s]]
+            N = normalise(X, nc.get("method", "minmax"), directions=dict(zip(g.indicators, g.directions)),
+                          target=nc.get("range"), mean_sd=nc.get("mean_sd", (0.0, 1.0)), goalposts=g.bounds)
+            w = g.w * design.ind_mult[s, [ipos[c] for c in g.indicators]]
+            v = g.v * design.dim_mult[s, [dpos[d] for d in g.dims]]
+            structure = pd.DataFrame({"indicator": g.indicators, "dimension": [g.dims[int(r.argmax())] for r in g.G],
+                                      "weight": w})
+            method = aggs[design.agg[s]]
+            idx, _ = aggregate_hierarchy(N, structure, methods=method, dimension_weights=dict(zip(g.dims, v)),
+                                         floor=floors[design.norm[s]])
+            res.append(idx.round(9).rank(method="min", ascending=False, na_option="bottom").to_numpy(int))
+        out[g.label] = np.array(res)
+    return out
+
+
 def rank_uncertainty(
     indicators: pd.DataFrame,
     config: Any = None,
