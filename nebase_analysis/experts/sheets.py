@@ -1,0 +1,635 @@
+"""Expert score sheets: written from the evaluation points, read back with rejections.
+
+Layout on disk (``experts.yaml`` ``sheets.layout``):
+
+* ``per_panel`` (default, as issue 5 asks): one workbook per domain × category,
+  ``<out>/<domain>_<示范园区|示范企业>.xlsx``, with one worksheet per expert (named by
+  ``expert_id``) listing the applicants assigned to that expert;
+* ``per_expert``: one workbook per expert per domain × category,
+  ``<out>/<domain>_<category label>_<expert_id>.xlsx`` (easier to mail out).
+
+Every expert worksheet holds the title, the instructions (Chinese), the five criteria
+with their maximum and their evaluation points for that domain and category (the
+general point and the domain's own point, quoted from annexes 4 and 5 through
+``criteria.yaml``), then the score table: one row per applicant, one column per
+criterion validated to 0..maximum, a total formula and a comment column. Only score
+and comment cells are unlocked. A hidden sheet ``_meta`` records, per expert sheet,
+the template version, domain, category and expert id, so :func:`read_sheets` knows
+whose scores it reads whatever the file is renamed to.
+
+:func:`read_sheets` reads any number of such workbooks (python-calamine) into the long
+table ``scores`` (``applicant_id, expert_id, criterion, score, comment, source_file,
+sheet, cell, domain, category``) and a table ``rejected`` (``path, sheet, cell, field,
+applicant_id, expert_id, value, reason``): scores out of range or not numbers, scores
+for an applicant the expert must recuse from, duplicates, sheets of unknown experts,
+applicants not assigned to the expert. A blank score cell is a missing score, not a
+rejection.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from nebase_analysis.config import resolve_config
+
+__all__ = [
+    "SCORE_COLUMNS",
+    "REJECTED_COLUMNS",
+    "evaluation_points",
+    "write_sheets",
+    "make_sheets",
+    "read_sheets",
+    "configure_parser",
+    "run_cli",
+]
+
+SCORE_COLUMNS = ["applicant_id", "expert_id", "criterion", "score", "comment", "source_file", "sheet", "cell",
+                 "domain", "category"]
+REJECTED_COLUMNS = ["path", "sheet", "cell", "field", "applicant_id", "expert_id", "value", "reason"]
+
+_META_COLUMNS = ["sheet", "expert_id", "expert_name", "domain", "category", "template_version", "criteria"]
+
+
+# ---------------------------------------------------------------- evaluation points
+
+def evaluation_points(domain: str, category: str, config: Any = None) -> pd.DataFrame:
+    """The criteria of one domain and category with their maxima and evaluation points.
+
+    Parameters
+    ----------
+    domain : str
+        Canonical domain name (``domains.yaml``).
+    category : {"park", "enterprise"}
+    config : path, mapping or None
+
+    Returns
+    -------
+    DataFrame
+        ``criterion, name, max, general, domain_point`` in sheet order;
+        ``domain_point`` is None where the notice has none for that domain.
+
+    Examples
+    --------
+    >>> p = evaluation_points("新型储能制造", "park").set_index("criterion")
+    >>> p.loc["basis", "domain_point"]
+    '平均利润率、现行有效符合锂离子电池行业规范条件公告企业数量及占比等情况。'
+    >>> p.loc["approach", "domain_point"] is None, int(p["max"].sum())
+    (True, 100)
+    """
+    cfg = resolve_config(config)
+    ccfg = cfg["criteria"]
+    points = ccfg.get("points", {}).get(category)
+    if points is None:
+        raise ValueError(f"criteria.yaml 中没有类别“{category}”的评价要点")
+    rows = []
+    for c in ccfg["criteria"]:
+        p = points.get(c["id"], {}) or {}
+        rows.append({"criterion": c["id"], "name": c["name"], "max": float(c["max"]),
+                     "general": p.get("general"), "domain_point": (p.get("domains") or {}).get(domain)})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- writing
+
+def _col_letter(col: int) -> str:
+    s = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _cell(row: int, col: int) -> str:
+    """Excel address of a 0-based (row, col)."""
+    return f"{_col_letter(col)}{row + 1}"
+
+
+def _safe_name(text: str, limit: int = 31) -> str:
+    return re.sub(r"[\[\]:*?/\\]", "_", str(text))[:limit]
+
+
+def _panel_file(domain: str, label: str, expert_id: str | None = None) -> str:
+    stem = f"{domain}_{label}" + (f"_{expert_id}" if expert_id else "")
+    return re.sub(r'[\\/:*?"<>|\s]', "_", stem) + ".xlsx"
+
+
+def _text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return str(v)
+
+
+def _write_workbook(path: Path, domain: str, category: str, experts: list[dict], table: pd.DataFrame,
+                    points: pd.DataFrame, cfg: Mapping[str, Any], scores: pd.DataFrame | None) -> None:
+    """One workbook: one worksheet per expert of ``experts`` plus the hidden meta sheet."""
+    import xlsxwriter
+
+    scfg = cfg["experts"]["sheets"]
+    label = scfg["category_labels"].get(category, category)
+    keys = scfg["key_columns"]
+    crit_ids = points["criterion"].tolist()
+    n_key = len(keys)
+    c_first = n_key
+    c_total = n_key + len(crit_ids)
+    c_comment = c_total + 1
+    last_col = c_comment
+
+    score_map: dict[tuple[str, str, str], float] = {}
+    comment_map: dict[tuple[str, str], str] = {}
+    if scores is not None and len(scores):
+        for r in scores.itertuples(index=False):
+            if r.score is not None and r.score == r.score:
+                score_map[(str(r.applicant_id), str(r.expert_id), r.criterion)] = float(r.score)
+            com = getattr(r, "comment", None)
+            if _text(com):
+                comment_map.setdefault((str(r.applicant_id), str(r.expert_id)), str(com))
+
+    wb = xlsxwriter.Workbook(str(path))
+    f_title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+    f_sub = wb.add_format({"bold": True, "font_size": 11})
+    f_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                            "align": "center", "valign": "vcenter"})
+    f_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    f_crit = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1})
+    f_point = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    f_key = wb.add_format({"border": 1, "text_wrap": True, "valign": "vcenter"})
+    f_input = wb.add_format({"border": 1, "locked": False, "bg_color": "#FFF2CC", "num_format": "0.0"})
+    f_comment = wb.add_format({"border": 1, "locked": False, "bg_color": "#FFF2CC", "text_wrap": True})
+    f_total = wb.add_format({"border": 1, "num_format": "0.0", "bold": True})
+
+    widths = [6, 14, 28, 10, 24] + [13] * len(crit_ids) + [11, 36]
+    line_chars = max(20, int(sum(widths[2:]) / 2.1))  # CJK characters per line of the merged points cell
+
+    meta_rows = []
+    for ex in experts:
+        eid = ex["expert_id"]
+        sheet = _safe_name(eid)
+        ws = wb.add_worksheet(sheet)
+        for c, w in enumerate(widths[: last_col + 1]):
+            ws.set_column(c, c, w)
+        row = 0
+        ws.merge_range(row, 0, row, last_col, scfg["title"].format(domain=domain, category_label=label), f_title)
+        ws.set_row(row, 28)
+        row += 1
+        ws.merge_range(row, 0, row, last_col,
+                       f"评审专家：{_text(ex.get('name'))}（{eid}）    申报领域：{domain}    申报类别：{label}", f_sub)
+        row += 2
+        ws.write(row, 0, "填写说明", f_sub)
+        row += 1
+        for i, line in enumerate(scfg["instructions"], 1):
+            ws.merge_range(row, 0, row, last_col, f"{i}. {line}", f_wrap)
+            ws.set_row(row, 15 * max(1, -(-len(line) // (line_chars + 20))))
+            row += 1
+        row += 1
+        ws.write(row, 0, "评价要点", f_sub)
+        row += 1
+        for p in points.itertuples(index=False):
+            text = f"通用要点：{_text(p.general)}"
+            if p.domain_point:
+                text += f"\n{domain}领域要点：{p.domain_point}"
+            ws.merge_range(row, 0, row, 1, scfg["criterion_header"].format(name=p.name, max=p.max), f_crit)
+            ws.merge_range(row, 2, row, last_col, text, f_point)
+            n_lines = sum(-(-len(part) // line_chars) for part in text.split("\n"))
+            ws.set_row(row, 15 * max(2, n_lines) + 4)
+            row += 1
+        row += 1
+        ws.write(row, 0, "评分表", f_sub)
+        row += 1
+        header_row = row
+        headers = list(keys.values()) + [scfg["criterion_header"].format(name=p.name, max=p.max)
+                                         for p in points.itertuples(index=False)]
+        headers += [scfg["total_header"], scfg["comment_header"]]
+        for c, h in enumerate(headers):
+            ws.write(header_row, c, h, f_head)
+        ws.set_row(header_row, 32)
+        rows = table[table["expert_id"] == eid]
+        first = header_row + 1
+        for i, app in enumerate(rows.itertuples(index=False)):
+            r = first + i
+            values = {"seq": i + 1, "applicant_id": app.applicant_id, "name": _text(app.name),
+                      "province": _text(app.province), "applicant_unit": _text(app.applicant_unit)}
+            for c, key in enumerate(keys):
+                ws.write(r, c, values.get(key, _text(getattr(app, key, ""))), f_key)
+            for j, cid in enumerate(crit_ids):
+                v = score_map.get((str(app.applicant_id), eid, cid))
+                if v is None:
+                    ws.write_blank(r, c_first + j, None, f_input)
+                else:
+                    ws.write_number(r, c_first + j, v, f_input)
+            ws.write_formula(r, c_total, f"=IF(COUNT({_cell(r, c_first)}:{_cell(r, c_total - 1)})=0,\"\","
+                                         f"SUM({_cell(r, c_first)}:{_cell(r, c_total - 1)}))", f_total, "")
+            com = comment_map.get((str(app.applicant_id), eid))
+            if com:
+                ws.write_string(r, c_comment, com, f_comment)
+            else:
+                ws.write_blank(r, c_comment, None, f_comment)
+        last = first + max(len(rows), 1) - 1
+        for j, p in enumerate(points.itertuples(index=False)):
+            ws.data_validation(first, c_first + j, last, c_first + j, {
+                "validate": "decimal" if scfg.get("decimals", True) else "integer",
+                "criteria": "between", "minimum": 0, "maximum": p.max,
+                "input_title": p.name[:32], "input_message": f"请填写 0 至 {p.max:g} 之间的分值"[:255],
+                "error_title": "分值超出范围", "error_message": f"{p.name}的分值须在 0 至 {p.max:g} 之间"[:255],
+            })
+        ws.freeze_panes(header_row + 1, c_first)
+        ws.protect("", {"format_columns": True, "format_rows": True})
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        meta_rows.append([sheet, eid, _text(ex.get("name")), domain, category, str(scfg["template_version"]),
+                          ",".join(crit_ids)])
+    meta = wb.add_worksheet(cfg["experts"]["sheets"]["meta_sheet"])
+    for c, h in enumerate(_META_COLUMNS):
+        meta.write(0, c, h)
+    for r, vals in enumerate(meta_rows, 1):
+        for c, v in enumerate(vals):
+            meta.write_string(r, c, v)
+    meta.hide()
+    wb.close()
+
+
+def write_sheets(
+    applicants: pd.DataFrame,
+    roster: pd.DataFrame,
+    assignments: pd.DataFrame,
+    out_dir: str | Path,
+    config: Any = None,
+    scores: pd.DataFrame | None = None,
+    progress: bool = False,
+) -> list[Path]:
+    """Write the score sheets of an assignment (blank, or pre-filled with ``scores``).
+
+    Parameters
+    ----------
+    applicants : DataFrame
+        ``applicant_id, name, province, domain, category`` (``applicant_unit`` when
+        known): ``Batch.applicants`` works as is.
+    roster : DataFrame
+        The expert roster (for the experts' names).
+    assignments : DataFrame
+        ``applicant_id, expert_id`` (from :func:`~nebase_analysis.experts.assignment.assign`).
+    out_dir : path
+        Folder for the workbooks (created).
+    config : path, mapping or None
+        ``experts.sheets`` (layout, headers, instructions) and ``criteria``.
+    scores : DataFrame, optional
+        A long ``scores`` table (optionally with ``comment``) written into the score
+        cells: synthetic filled sheets, or a re-issue of partly filled ones.
+    progress : bool
+        Show a tqdm bar on stderr.
+
+    Returns
+    -------
+    list of Path
+        The workbooks written, sorted.
+
+    Examples
+    --------
+    >>> a, short = assign(batch.applicants, roster)            # doctest: +SKIP
+    >>> write_sheets(batch.applicants, roster, a, "sheets/")   # doctest: +SKIP
+    """
+    from nebase_analysis.experts.assignment import _applicant_frame, normalise_roster
+
+    cfg = resolve_config(config)
+    scfg = cfg["experts"]["sheets"]
+    layout = scfg.get("layout", "per_panel")
+    if layout not in ("per_panel", "per_expert"):
+        raise ValueError(f"experts.yaml 中 sheets.layout 须为 per_panel 或 per_expert，而不是 {layout!r}")
+    apps = _applicant_frame(applicants, cfg)
+    ros = normalise_roster(roster, cfg)
+    names = dict(zip(ros["expert_id"], ros["name"]))
+    asg = assignments[["applicant_id", "expert_id"]].astype(str)
+    table = asg.merge(apps[["applicant_id", "name", "province", "applicant_unit", "domain", "category"]],
+                      on="applicant_id", how="left")
+    unknown = table.loc[table["domain"].isna(), "applicant_id"].unique().tolist()
+    if unknown:
+        raise ValueError(f"分配表中有申报对象不在申报数据中：{'、'.join(unknown[:10])}")
+    table = table.sort_values(["domain", "category", "expert_id", "applicant_id"], kind="stable")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    domain_order = {d["name"]: i for i, d in enumerate(cfg["domains"]["domains"])}
+    panels = sorted(table.groupby(["domain", "category"]).groups, key=lambda k: (domain_order.get(k[0], 99), k[1]))
+    jobs = []
+    for domain, category in panels:
+        sub = table[(table["domain"] == domain) & (table["category"] == category)]
+        label = scfg["category_labels"].get(category, category)
+        experts = [{"expert_id": e, "name": names.get(e)} for e in sorted(sub["expert_id"].unique())]
+        if layout == "per_panel":
+            jobs.append((out_dir / _panel_file(domain, label), domain, category, experts, sub))
+        else:
+            for ex in experts:
+                jobs.append((out_dir / _panel_file(domain, label, ex["expert_id"]), domain, category, [ex],
+                             sub[sub["expert_id"] == ex["expert_id"]]))
+    from tqdm import tqdm
+
+    paths = []
+    for path, domain, category, experts, sub in tqdm(jobs, desc="评分表", disable=not progress, file=sys.stderr):
+        _write_workbook(path, domain, category, experts, sub, evaluation_points(domain, category, cfg), cfg, scores)
+        paths.append(path)
+    return sorted(paths)
+
+
+def make_sheets(
+    applicants: pd.DataFrame,
+    roster: pd.DataFrame,
+    out_dir: str | Path,
+    config: Any = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Assign experts and write blank sheets plus the assignment tables beside them.
+
+    Writes ``<out_dir>/*.xlsx`` and ``assignments.csv``, ``recusals.csv``,
+    ``shortfalls.csv`` (UTF-8 with BOM, for Excel). ``assignments.csv`` is the
+    issued assignment that :func:`read_sheets` and ``nebase experts`` check against.
+
+    Returns
+    -------
+    dict
+        ``assignments``, ``shortfalls``, ``recusals`` (DataFrames) and ``paths``
+        (the workbooks).
+
+    Examples
+    --------
+    >>> out = make_sheets(batch.applicants, roster, "data/raw/experts/sheets")   # doctest: +SKIP
+    """
+    from nebase_analysis.experts.assignment import assign, recusals
+
+    cfg = resolve_config(config)
+    assignments, shortfalls = assign(applicants, roster, cfg, seed=seed)
+    rec = recusals(applicants, roster, config=cfg)
+    paths = write_sheets(applicants, roster, assignments, out_dir, cfg, progress=progress)
+    out_dir = Path(out_dir)
+    for name, frame in (("assignments", assignments), ("recusals", rec), ("shortfalls", shortfalls)):
+        frame.to_csv(out_dir / f"{name}.csv", index=False, encoding="utf-8-sig")
+    return {"assignments": assignments, "shortfalls": shortfalls, "recusals": rec, "paths": paths}
+
+
+# ---------------------------------------------------------------- reading
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+
+
+def _number(v: Any) -> float | None:
+    """A score cell as a float; None for blank; raises ValueError for anything else."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        raise ValueError
+    if isinstance(v, (int, float)):
+        if v != v:
+            return None
+        return float(v)
+    if isinstance(v, str):
+        s = v.strip().translate(_FULLWIDTH).removesuffix("分").strip()
+        if s == "":
+            return None
+        return float(s)
+    raise ValueError
+
+
+def _find_header(grid: list[list[Any]], key_header: str) -> tuple[int, int] | None:
+    for r, line in enumerate(grid):
+        for c, v in enumerate(line):
+            if isinstance(v, str) and v.strip() == key_header:
+                return r, c
+    return None
+
+
+def read_sheets(
+    path: str | Path,
+    roster: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    config: Any = None,
+    applicants: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read filled score sheets back into the long ``scores`` table, rejecting bad entries.
+
+    Parameters
+    ----------
+    path : path
+        A workbook, or a folder searched recursively for ``*.xlsx`` (Excel's
+        ``~$`` lock files are skipped).
+    roster : DataFrame, optional
+        The expert roster. With it, sheets of experts not on the roster are
+        rejected, and recusal is checked (province, unit, declared conflicts).
+    assignments : DataFrame, optional
+        The issued assignment (``applicant_id, expert_id``). With it, a score for
+        an applicant not assigned to that expert is rejected.
+    config : path, mapping or None
+    applicants : DataFrame, optional
+        ``Batch.applicants``: the applicants' province, unit and name for the
+        recusal check, and their ids for an unknown-applicant check. Without it the
+        province, unit and name printed on the sheet are used.
+
+    Returns
+    -------
+    scores : DataFrame
+        ``applicant_id, expert_id, criterion, score, comment, source_file, sheet,
+        cell, domain, category``: one row per accepted score. Blank cells are
+        missing scores and give no row.
+    rejected : DataFrame
+        ``path, sheet, cell, field, applicant_id, expert_id, value, reason``: one
+        row per score cell not taken (``field`` is the criterion id), or per sheet
+        or file not read (``cell`` names the meta cell or is empty). Reasons in
+        Chinese. Duplicates keep the first entry (by file, sheet, row) and reject
+        the later ones.
+
+    Examples
+    --------
+    >>> scores, rejected = read_sheets("data/raw/experts/sheets", roster=roster)   # doctest: +SKIP
+    """
+    from python_calamine import CalamineWorkbook
+
+    from nebase_analysis.experts.assignment import _applicant_frame, _pair_rules, normalise_roster
+
+    cfg = resolve_config(config)
+    ecfg = cfg["experts"]
+    scfg = ecfg["sheets"]
+    acfg = ecfg["assignment"]
+    keys = scfg["key_columns"]
+    crit = {c["id"]: c for c in cfg["criteria"]["criteria"]}
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$"))
+    elif path.exists():
+        files = [path]
+    else:
+        raise FileNotFoundError(f"未找到专家评分表：{path}")
+
+    ros = normalise_roster(roster, cfg).set_index("expert_id", drop=False) if roster is not None else None
+    apps = _applicant_frame(applicants, cfg).set_index("applicant_id", drop=False) if applicants is not None else None
+    assigned = (set(zip(assignments["applicant_id"].astype(str), assignments["expert_id"].astype(str)))
+                if assignments is not None else None)
+
+    rejected: list[dict] = []
+    found: list[dict] = []
+
+    def reject(p, sheet, cell, reason, field=None, aid=None, eid=None, value=None):
+        rejected.append({"path": str(p), "sheet": sheet, "cell": cell, "field": field, "applicant_id": aid,
+                         "expert_id": eid, "value": None if value is None else str(value), "reason": reason})
+
+    meta_name = scfg["meta_sheet"]
+    for f in files:
+        try:
+            wb = CalamineWorkbook.from_path(str(f))
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, the rest goes on
+            reject(f, None, None, f"无法读取该文件（{type(exc).__name__}：{exc}）")
+            continue
+        if meta_name not in wb.sheet_names:
+            reject(f, None, None, f"缺少隐藏的元数据工作表“{meta_name}”，不是本工具生成的专家评分表，未读取")
+            continue
+        meta = wb.get_sheet_by_name(meta_name).to_python()
+        if not meta or [str(v) for v in meta[0][: len(_META_COLUMNS)]] != _META_COLUMNS:
+            reject(f, meta_name, "A1", "元数据工作表格式不符，未读取")
+            continue
+        for m_i, mrow in enumerate(meta[1:], 2):
+            m = {k: (str(v).strip() if v is not None else "") for k, v in zip(_META_COLUMNS, mrow)}
+            sheet, eid, domain, category = m["sheet"], m["expert_id"], m["domain"], m["category"]
+            meta_cell = f"{meta_name}!{_cell(m_i - 1, 1)}"
+            if sheet not in wb.sheet_names:
+                reject(f, sheet, meta_cell, f"元数据登记的工作表“{sheet}”不存在", eid=eid)
+                continue
+            grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            if ros is not None and eid not in ros.index:
+                n = 0
+                hdr = _find_header(grid, keys["applicant_id"])
+                if hdr:
+                    n = sum(1 for line in grid[hdr[0] + 1:] if len(line) > hdr[1] and _text(line[hdr[1]]).strip())
+                reject(f, sheet, meta_cell, f"专家编号“{eid}”不在专家名册中，该工作表（{n} 个申报对象）的评分未采用", eid=eid)
+                continue
+            hdr = _find_header(grid, keys["applicant_id"])
+            if hdr is None:
+                reject(f, sheet, None, f"未找到表头“{keys['applicant_id']}”，该工作表未读取", eid=eid)
+                continue
+            h_row, h_col = hdr
+            header = grid[h_row]
+            ccols: dict[str, int] = {}
+            for cid in [c for c in m["criteria"].split(",") if c]:
+                if cid not in crit:
+                    reject(f, sheet, _cell(h_row, h_col), f"评分表中的评审指标“{cid}”不在 criteria.yaml 中，该列未读取", eid=eid)
+                    continue
+                name = crit[cid]["name"]
+                hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip().startswith(name)]
+                if not hit:
+                    reject(f, sheet, _cell(h_row, h_col), f"未找到评审指标“{name}”所在列，该指标未读取", eid=eid, field=cid)
+                    continue
+                ccols[cid] = hit[0]
+            col_of = {}
+            for key in ("name", "province", "applicant_unit"):
+                hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip() == keys.get(key)]
+                col_of[key] = hit[0] if hit else None
+            hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip() == scfg["comment_header"]]
+            c_comment = hit[0] if hit else None
+            for r in range(h_row + 1, len(grid)):
+                line = grid[r]
+                get = lambda c: line[c] if c is not None and c < len(line) else None  # noqa: E731
+                aid = _text(get(h_col)).strip()
+                cells = {cid: get(c) for cid, c in ccols.items()}
+                filled = {cid: v for cid, v in cells.items() if _text(v).strip() != ""}
+                if not aid:
+                    for cid, v in filled.items():
+                        reject(f, sheet, _cell(r, ccols[cid]), "该行缺少申报对象编号，评分无法对应", field=cid, eid=eid, value=v)
+                    continue
+                if not filled:
+                    continue
+                # who is this applicant: from the batch, else from the sheet itself
+                if apps is not None:
+                    if aid not in apps.index:
+                        for cid, v in filled.items():
+                            reject(f, sheet, _cell(r, ccols[cid]), f"申报对象编号“{aid}”不在申报数据中", field=cid,
+                                   aid=aid, eid=eid, value=v)
+                        continue
+                    app = apps.loc[aid]
+                else:
+                    app = {"applicant_id": aid, "province": _text(get(col_of["province"])) or None,
+                           "applicant_unit": _text(get(col_of["applicant_unit"])) or None,
+                           "name": _text(get(col_of["name"])) or None}
+                row_reason = None
+                if ros is not None:
+                    rules = _pair_rules(app, ros.loc[eid], acfg)
+                    if rules:
+                        row_reason = "回避：" + "；".join(reason for _, reason in rules) + "，该评分无效"
+                if row_reason is None and assigned is not None and (aid, eid) not in assigned:
+                    row_reason = f"专家“{eid}”未被分配评审申报对象“{aid}”"
+                if row_reason is not None:
+                    for cid, v in filled.items():
+                        reject(f, sheet, _cell(r, ccols[cid]), row_reason, field=cid, aid=aid, eid=eid, value=v)
+                    continue
+                comment = _text(get(c_comment)).strip() or None
+                for cid, v in filled.items():
+                    cell = _cell(r, ccols[cid])
+                    try:
+                        x = _number(v)
+                    except ValueError:
+                        reject(f, sheet, cell, f"分值“{v}”不是数字", field=cid, aid=aid, eid=eid, value=v)
+                        continue
+                    mx = float(crit[cid]["max"])
+                    if not 0 <= x <= mx:
+                        reject(f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 超出 0–{mx:g} 的范围", field=cid,
+                               aid=aid, eid=eid, value=v)
+                        continue
+                    if not scfg.get("decimals", True) and x != int(x):
+                        reject(f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 须为整数", field=cid, aid=aid, eid=eid,
+                               value=v)
+                        continue
+                    found.append({"applicant_id": aid, "expert_id": eid, "criterion": cid, "score": x,
+                                  "comment": comment, "source_file": str(f), "sheet": sheet, "cell": cell,
+                                  "domain": domain, "category": category})
+
+    scores = pd.DataFrame(found, columns=SCORE_COLUMNS)
+    if len(scores):
+        dup = scores.duplicated(["applicant_id", "expert_id", "criterion"], keep="first")
+        if dup.any():
+            first = scores[~dup].set_index(["applicant_id", "expert_id", "criterion"])
+            for row in scores[dup].itertuples(index=False):
+                k = first.loc[(row.applicant_id, row.expert_id, row.criterion)]
+                same = "分值相同" if k["score"] == row.score else f"分值不一致：{k['score']:g} / {row.score:g}"
+                reject(row.source_file, row.sheet, row.cell,
+                       f"重复评分：与 {Path(k['source_file']).name} 工作表“{k['sheet']}”单元格 {k['cell']} 的评分重复"
+                       f"（{same}），保留首次出现的评分", field=row.criterion, aid=row.applicant_id,
+                       eid=row.expert_id, value=row.score)
+            scores = scores[~dup].reset_index(drop=True)
+        scores["score"] = scores["score"].astype(float)
+    return scores, pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
+
+
+# ---------------------------------------------------------------- CLI
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``nebase sheets``."""
+    parser.add_argument("--processed", default="data/processed", help="已处理数据目录（含 applicants.parquet）")
+    parser.add_argument("--roster", required=True, help="专家名册（.xlsx 或 .csv）")
+    parser.add_argument("--out", default="data/raw/experts/sheets", help="评分表输出目录")
+    parser.add_argument("--seed", type=int, default=0, help="专家分配的随机种子（决定负载相同专家的先后）")
+    parser.add_argument("--config", default=None, help="用户配置文件（YAML），覆盖默认配置")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``nebase sheets``: assign experts and write blank score sheets for the processed batch."""
+    from nebase_analysis.batch import Batch
+    from nebase_analysis.experts.assignment import read_roster
+
+    cfg = resolve_config(args.config)
+    try:
+        batch = Batch.from_parquet(args.processed)
+        roster = read_roster(args.roster, cfg)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"nebase sheets：{exc}", file=sys.stderr)
+        return 1
+    out = make_sheets(batch.applicants, roster, args.out, cfg, seed=args.seed, progress=True)
+    a, s = out["assignments"], out["shortfalls"]
+    print(f"已为 {a['applicant_id'].nunique()} 个申报对象分配 {a['expert_id'].nunique()} 名专家（共 {len(a)} 人次），"
+          f"写出 {len(out['paths'])} 个评分工作簿至 {args.out}")
+    print(f"回避关系 {out['recusals'][['applicant_id', 'expert_id']].drop_duplicates().shape[0]} 对，"
+          f"详见 {Path(args.out) / 'recusals.csv'}")
+    if len(s):
+        print(f"注意：{len(s)} 个申报对象的可分配专家不足 {cfg['experts']['assignment']['min_experts']} 名：", file=sys.stderr)
+        for row in s.itertuples(index=False):
+            print(f"  {row.applicant_id} {row.name}：{row.reason}", file=sys.stderr)
+    return 0
