@@ -824,7 +824,8 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
                 _note(notes, label, r.id, None, f"{label}：指标 {r.id}（{r.label}）全部缺失，已剔除并重新分配权重", "all_missing")
                 continue
             xs = x[~np.isnan(x)]
-            if n > 1 and xs.size > 1 and np.all(xs == xs[0]):
+            if n > 1 and xs.size > 1 and np.all(xs == xs[0]) and ncfg.get("method", "minmax") != "goalposts":
+                # relative normalisations cannot use it; goalposts score it in absolute terms
                 _note(notes, label, r.id, None, f"{label}：指标 {r.id}（{r.label}）在组内取值相同（{xs[0]:g}），不具区分度，已剔除并重新分配权重", "constant")
                 continue
             active.append(r)
