@@ -20,7 +20,7 @@ whose scores it reads whatever the file is renamed to.
 :func:`read_sheets` reads any number of such workbooks (python-calamine) into the long
 table ``scores`` (``applicant_id, expert_id, criterion, score, comment, source_file,
 sheet, cell, domain, category``) and a table ``rejected`` (``path, sheet, cell, field,
-applicant_id, expert_id, value, reason``): scores out of range or not numbers, scores
+applicant_id, expert_id, value, kind, reason``): scores out of range or not numbers, scores
 for an applicant the expert must recuse from, duplicates, sheets of unknown experts,
 applicants not assigned to the expert. A blank score cell is a missing score, not a
 rejection.
@@ -40,6 +40,7 @@ from nebase_analysis.config import resolve_config
 __all__ = [
     "SCORE_COLUMNS",
     "REJECTED_COLUMNS",
+    "REJECTION_KINDS",
     "evaluation_points",
     "write_sheets",
     "make_sheets",
@@ -50,7 +51,23 @@ __all__ = [
 
 SCORE_COLUMNS = ["applicant_id", "expert_id", "criterion", "score", "comment", "source_file", "sheet", "cell",
                  "domain", "category"]
-REJECTED_COLUMNS = ["path", "sheet", "cell", "field", "applicant_id", "expert_id", "value", "reason"]
+REJECTED_COLUMNS = ["path", "sheet", "cell", "field", "applicant_id", "expert_id", "value", "kind", "reason"]
+
+#: rejection kind -> Chinese label (the ``kind`` column of ``rejected``)
+REJECTION_KINDS = {
+    "file": "文件无法读取或不是评分表",
+    "sheet": "工作表无法读取",
+    "unknown_expert": "专家不在名册中",
+    "criterion": "评审指标列缺失或未知",
+    "no_applicant": "缺少申报对象编号",
+    "unknown_applicant": "申报对象不在申报数据中",
+    "recused": "回避",
+    "not_assigned": "未分配的评审",
+    "not_number": "分值不是数字",
+    "out_of_range": "分值超出范围",
+    "not_integer": "分值须为整数",
+    "duplicate": "重复评分",
+}
 
 _META_COLUMNS = ["sheet", "expert_id", "expert_name", "domain", "category", "template_version", "criteria"]
 
@@ -434,10 +451,10 @@ def read_sheets(
         cell, domain, category``: one row per accepted score. Blank cells are
         missing scores and give no row.
     rejected : DataFrame
-        ``path, sheet, cell, field, applicant_id, expert_id, value, reason``: one
-        row per score cell not taken (``field`` is the criterion id), or per sheet
-        or file not read (``cell`` names the meta cell or is empty). Reasons in
-        Chinese. Duplicates keep the first entry (by file, sheet, row) and reject
+        ``path, sheet, cell, field, applicant_id, expert_id, value, kind, reason``:
+        one row per score cell not taken (``field`` is the criterion id), or per
+        sheet or file not read (``cell`` names the meta cell or is empty). ``kind``
+        is a key of :data:`REJECTION_KINDS`; ``reason`` is Chinese. Duplicates keep the first entry (by file, sheet, row) and reject
         the later ones.
 
     Examples
@@ -470,30 +487,31 @@ def read_sheets(
     rejected: list[dict] = []
     found: list[dict] = []
 
-    def reject(p, sheet, cell, reason, field=None, aid=None, eid=None, value=None):
+    def reject(kind, p, sheet, cell, reason, field=None, aid=None, eid=None, value=None):
         rejected.append({"path": str(p), "sheet": sheet, "cell": cell, "field": field, "applicant_id": aid,
-                         "expert_id": eid, "value": None if value is None else str(value), "reason": reason})
+                         "expert_id": eid, "value": None if value is None else str(value), "kind": kind,
+                         "reason": reason})
 
     meta_name = scfg["meta_sheet"]
     for f in files:
         try:
             wb = CalamineWorkbook.from_path(str(f))
         except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, the rest goes on
-            reject(f, None, None, f"无法读取该文件（{type(exc).__name__}：{exc}）")
+            reject("file", f, None, None, f"无法读取该文件（{type(exc).__name__}：{exc}）")
             continue
         if meta_name not in wb.sheet_names:
-            reject(f, None, None, f"缺少隐藏的元数据工作表“{meta_name}”，不是本工具生成的专家评分表，未读取")
+            reject("file", f, None, None, f"缺少隐藏的元数据工作表“{meta_name}”，不是本工具生成的专家评分表，未读取")
             continue
         meta = wb.get_sheet_by_name(meta_name).to_python()
         if not meta or [str(v) for v in meta[0][: len(_META_COLUMNS)]] != _META_COLUMNS:
-            reject(f, meta_name, "A1", "元数据工作表格式不符，未读取")
+            reject("file", f, meta_name, "A1", "元数据工作表格式不符，未读取")
             continue
         for m_i, mrow in enumerate(meta[1:], 2):
             m = {k: (str(v).strip() if v is not None else "") for k, v in zip(_META_COLUMNS, mrow)}
             sheet, eid, domain, category = m["sheet"], m["expert_id"], m["domain"], m["category"]
             meta_cell = f"{meta_name}!{_cell(m_i - 1, 1)}"
             if sheet not in wb.sheet_names:
-                reject(f, sheet, meta_cell, f"元数据登记的工作表“{sheet}”不存在", eid=eid)
+                reject("sheet", f, sheet, meta_cell, f"元数据登记的工作表“{sheet}”不存在", eid=eid)
                 continue
             grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             if ros is not None and eid not in ros.index:
@@ -501,23 +519,23 @@ def read_sheets(
                 hdr = _find_header(grid, keys["applicant_id"])
                 if hdr:
                     n = sum(1 for line in grid[hdr[0] + 1:] if len(line) > hdr[1] and _text(line[hdr[1]]).strip())
-                reject(f, sheet, meta_cell, f"专家编号“{eid}”不在专家名册中，该工作表（{n} 个申报对象）的评分未采用", eid=eid)
+                reject("unknown_expert", f, sheet, meta_cell, f"专家编号“{eid}”不在专家名册中，该工作表（{n} 个申报对象）的评分未采用", eid=eid)
                 continue
             hdr = _find_header(grid, keys["applicant_id"])
             if hdr is None:
-                reject(f, sheet, None, f"未找到表头“{keys['applicant_id']}”，该工作表未读取", eid=eid)
+                reject("sheet", f, sheet, None, f"未找到表头“{keys['applicant_id']}”，该工作表未读取", eid=eid)
                 continue
             h_row, h_col = hdr
             header = grid[h_row]
             ccols: dict[str, int] = {}
             for cid in [c for c in m["criteria"].split(",") if c]:
                 if cid not in crit:
-                    reject(f, sheet, _cell(h_row, h_col), f"评分表中的评审指标“{cid}”不在 criteria.yaml 中，该列未读取", eid=eid)
+                    reject("criterion", f, sheet, _cell(h_row, h_col), f"评分表中的评审指标“{cid}”不在 criteria.yaml 中，该列未读取", eid=eid)
                     continue
                 name = crit[cid]["name"]
                 hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip().startswith(name)]
                 if not hit:
-                    reject(f, sheet, _cell(h_row, h_col), f"未找到评审指标“{name}”所在列，该指标未读取", eid=eid, field=cid)
+                    reject("criterion", f, sheet, _cell(h_row, h_col), f"未找到评审指标“{name}”所在列，该指标未读取", eid=eid, field=cid)
                     continue
                 ccols[cid] = hit[0]
             col_of = {}
@@ -534,7 +552,7 @@ def read_sheets(
                 filled = {cid: v for cid, v in cells.items() if _text(v).strip() != ""}
                 if not aid:
                     for cid, v in filled.items():
-                        reject(f, sheet, _cell(r, ccols[cid]), "该行缺少申报对象编号，评分无法对应", field=cid, eid=eid, value=v)
+                        reject("no_applicant", f, sheet, _cell(r, ccols[cid]), "该行缺少申报对象编号，评分无法对应", field=cid, eid=eid, value=v)
                     continue
                 if not filled:
                     continue
@@ -542,7 +560,7 @@ def read_sheets(
                 if apps is not None:
                     if aid not in apps.index:
                         for cid, v in filled.items():
-                            reject(f, sheet, _cell(r, ccols[cid]), f"申报对象编号“{aid}”不在申报数据中", field=cid,
+                            reject("unknown_applicant", f, sheet, _cell(r, ccols[cid]), f"申报对象编号“{aid}”不在申报数据中", field=cid,
                                    aid=aid, eid=eid, value=v)
                         continue
                     app = apps.loc[aid]
@@ -550,16 +568,18 @@ def read_sheets(
                     app = {"applicant_id": aid, "province": _text(get(col_of["province"])) or None,
                            "applicant_unit": _text(get(col_of["applicant_unit"])) or None,
                            "name": _text(get(col_of["name"])) or None}
-                row_reason = None
+                row_reason = row_kind = None
                 if ros is not None:
                     rules = _pair_rules(app, ros.loc[eid], acfg)
                     if rules:
+                        row_kind = "recused"
                         row_reason = "回避：" + "；".join(reason for _, reason in rules) + "，该评分无效"
                 if row_reason is None and assigned is not None and (aid, eid) not in assigned:
+                    row_kind = "not_assigned"
                     row_reason = f"专家“{eid}”未被分配评审申报对象“{aid}”"
                 if row_reason is not None:
                     for cid, v in filled.items():
-                        reject(f, sheet, _cell(r, ccols[cid]), row_reason, field=cid, aid=aid, eid=eid, value=v)
+                        reject(row_kind, f, sheet, _cell(r, ccols[cid]), row_reason, field=cid, aid=aid, eid=eid, value=v)
                     continue
                 comment = _text(get(c_comment)).strip() or None
                 for cid, v in filled.items():
@@ -567,15 +587,15 @@ def read_sheets(
                     try:
                         x = _number(v)
                     except ValueError:
-                        reject(f, sheet, cell, f"分值“{v}”不是数字", field=cid, aid=aid, eid=eid, value=v)
+                        reject("not_number", f, sheet, cell, f"分值“{v}”不是数字", field=cid, aid=aid, eid=eid, value=v)
                         continue
                     mx = float(crit[cid]["max"])
                     if not 0 <= x <= mx:
-                        reject(f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 超出 0–{mx:g} 的范围", field=cid,
+                        reject("out_of_range", f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 超出 0–{mx:g} 的范围", field=cid,
                                aid=aid, eid=eid, value=v)
                         continue
                     if not scfg.get("decimals", True) and x != int(x):
-                        reject(f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 须为整数", field=cid, aid=aid, eid=eid,
+                        reject("not_integer", f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 须为整数", field=cid, aid=aid, eid=eid,
                                value=v)
                         continue
                     found.append({"applicant_id": aid, "expert_id": eid, "criterion": cid, "score": x,
@@ -590,7 +610,7 @@ def read_sheets(
             for row in scores[dup].itertuples(index=False):
                 k = first.loc[(row.applicant_id, row.expert_id, row.criterion)]
                 same = "分值相同" if k["score"] == row.score else f"分值不一致：{k['score']:g} / {row.score:g}"
-                reject(row.source_file, row.sheet, row.cell,
+                reject("duplicate", row.source_file, row.sheet, row.cell,
                        f"重复评分：与 {Path(k['source_file']).name} 工作表“{k['sheet']}”单元格 {k['cell']} 的评分重复"
                        f"（{same}），保留首次出现的评分", field=row.criterion, aid=row.applicant_id,
                        eid=row.expert_id, value=row.score)
