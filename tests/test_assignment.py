@@ -1,0 +1,150 @@
+"""Expert assignment: recusal rules, at least k experts, balanced load, shortfalls, roster I/O."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from nebase_analysis.config import load_config, province_table
+from nebase_analysis.experts.assignment import (
+    assign,
+    normalise_roster,
+    read_roster,
+    recusals,
+    write_roster,
+)
+
+
+def _applicants(seed=0, domains=("人工智能", "软件", "低空装备"), n_park=3, n_ent=10):
+    rng = np.random.default_rng(seed)
+    pt = province_table()
+    rows = []
+    for d in domains:
+        for cat, n in (("park", n_park), ("enterprise", n_ent)):
+            for i in range(n):
+                p = pt.iloc[int(rng.integers(8))]  # few provinces: many same-province clashes
+                rows.append({"applicant_id": f"{cat[0].upper()}-{p.id_code}-{len(rows):02d}", "category": cat,
+                             "province": p["name"], "domain": d, "name": f"{p.short}{d}对象{i}",
+                             "applicant_unit": f"{p.short}{d}申报单位{i}"})
+    return pd.DataFrame(rows)
+
+
+def _roster(seed=0, domains=("人工智能", "软件", "低空装备"), per_domain=9):
+    rng = np.random.default_rng(seed)
+    pt = province_table()
+    rows = []
+    for d in domains:
+        for j in range(per_domain):
+            p = pt.iloc[int(rng.integers(8))]
+            rows.append({"expert_id": f"X{len(rows):03d}", "name": f"专家{len(rows)}", "province": p["name"],
+                         "unit": f"{p.short}大学{j}", "domains": [d], "conflicts": []})
+    return pd.DataFrame(rows)
+
+
+def _pair_ok(app, exp):
+    return (app["province"] != exp["province"] and exp["unit"] not in (app["applicant_unit"], app["name"])
+            and app["applicant_id"] not in exp["conflicts"] and app["name"] not in exp["conflicts"]
+            and app["domain"] in exp["domains"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_assignment_respects_recusal_and_gives_k_experts(seed):
+    apps = _applicants(seed)
+    ros = _roster(seed + 10)
+    # declared conflicts by id and by name
+    ros.at[0, "conflicts"] = [apps.loc[apps.domain == "人工智能", "applicant_id"].iloc[0]]
+    ros.at[9, "conflicts"] = [apps.loc[apps.domain == "软件", "name"].iloc[1]]
+    a, short = assign(apps, ros, seed=seed)
+    A = apps.set_index("applicant_id")
+    R = normalise_roster(ros).set_index("expert_id")
+    for row in a.itertuples():
+        assert _pair_ok({**A.loc[row.applicant_id], "applicant_id": row.applicant_id}, R.loc[row.expert_id])
+    assert not a.duplicated(["applicant_id", "expert_id"]).any()
+    got = a.groupby("applicant_id").size().reindex(apps.applicant_id, fill_value=0)
+    # every applicant: exactly 5, or all its eligible experts and a shortfall row
+    eligible = {aid: sum(_pair_ok({**A.loc[aid], "applicant_id": aid}, R.loc[e]) for e in R.index) for aid in A.index}
+    for aid, n in got.items():
+        assert n == min(5, eligible[aid])
+    assert set(short.applicant_id) == {aid for aid, e in eligible.items() if e < 5}
+
+
+def test_declared_conflict_by_id_and_name_and_unit_containment():
+    apps = pd.DataFrame({"applicant_id": ["E-BJ-01", "E-BJ-02", "P-JS-01"], "province": ["北京市", "北京市", "江苏省"],
+                         "domain": ["软件"] * 3, "category": ["enterprise", "enterprise", "park"],
+                         "name": ["甲软件公司", "乙软件公司", "苏州工业园区"],
+                         "applicant_unit": ["甲软件公司", "清华大学苏州汽车研究院", "苏州工业园区管理委员会"]})
+    ros = pd.DataFrame({"expert_id": ["A", "B", "C", "D"], "province": ["上海市", "上海市", "浙江省", "北京市"],
+                        "unit": ["某研究院", "清华大学", "苏州工业园区", "某大学"], "domains": ["软件"] * 4,
+                        "conflicts": ["E-BJ-01、乙软件公司", None, None, None]})
+    rec = recusals(apps, ros)
+    got = {(r.applicant_id, r.expert_id, r.rule) for r in rec.itertuples()}
+    assert got == {
+        ("E-BJ-01", "A", "declared"), ("E-BJ-02", "A", "declared"),
+        ("E-BJ-02", "B", "unit"),       # 清华大学 is contained in the applicant unit
+        ("P-JS-01", "C", "unit"),       # the expert's unit is the park itself
+        ("E-BJ-01", "D", "province"), ("E-BJ-02", "D", "province"),
+    }
+    assert rec.set_index(["applicant_id", "expert_id"]).loc[("E-BJ-02", "B"), "reason"].startswith("专家工作单位（清华大学）")
+    # rules are configuration: switching off province recusal removes those rows
+    rec2 = recusals(apps, ros, config={"experts": {"assignment": {"recuse_same_province": False}}})
+    assert "province" not in set(rec2.rule)
+
+
+def test_shortfall_reported_with_reason_when_too_few_eligible():
+    apps = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-02", "E-BJ-01"], "province": ["广东省", "广东省", "北京市"],
+                         "domain": ["商业航天", "商业航天", "生物制造"], "category": ["enterprise"] * 3,
+                         "name": ["甲", "乙", "丙"]})
+    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(6)],
+                        "province": ["广东省", "广东省", "北京市", "上海市", "浙江省", "湖北省"],
+                        "unit": [f"U{i}" for i in range(6)], "domains": ["航天"] * 6,  # alias of 商业航天
+                        "conflicts": ["", "", "", "", "", "乙"]})
+    a, short = assign(apps, ros)
+    s = short.set_index("applicant_id")
+    assert set(s.index) == {"E-GD-01", "E-GD-02", "E-BJ-01"}
+    assert s.loc["E-GD-01", ["required", "assigned", "eligible"]].tolist() == [5, 4, 4]
+    assert "同省回避 2 名" in s.loc["E-GD-01", "reason"] and "少于要求的 5 名" in s.loc["E-GD-01", "reason"]
+    assert s.loc["E-GD-02", "assigned"] == 3 and "声明回避 1 名" in s.loc["E-GD-02", "reason"]
+    assert s.loc["E-BJ-01", "assigned"] == 0 and "没有评审领域为“生物制造”的专家" in s.loc["E-BJ-01", "reason"]
+    assert set(a.loc[a.applicant_id == "E-GD-02", "expert_id"]) == {"X2", "X3", "X4"}
+
+
+def test_load_is_balanced_and_deterministic():
+    apps = pd.DataFrame({"applicant_id": [f"E-GD-{i:02d}" for i in range(20)], "province": ["广东省"] * 20,
+                         "domain": ["软件"] * 20, "category": ["enterprise"] * 20, "name": [f"企业{i}" for i in range(20)]})
+    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(10)], "province": ["北京市"] * 10,
+                        "unit": [f"U{i}" for i in range(10)], "domains": ["软件"] * 10, "conflicts": [None] * 10})
+    a, short = assign(apps, ros, seed=3)
+    assert len(short) == 0
+    assert a.groupby("expert_id").size().tolist() == [10] * 10  # 20 × 5 / 10
+    b, _ = assign(apps, ros, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+    # the seed only reorders equally loaded experts: loads stay balanced
+    c, _ = assign(apps, ros, seed=4)
+    assert c.groupby("expert_id").size().tolist() == [10] * 10
+
+
+def test_max_load_cap_gives_shortfall():
+    apps = pd.DataFrame({"applicant_id": [f"E-GD-{i}" for i in range(3)], "province": ["广东省"] * 3,
+                         "domain": ["软件"] * 3, "category": ["enterprise"] * 3, "name": list("ABC")})
+    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(5)], "province": ["北京市"] * 5,
+                        "unit": list("VWXYZ"), "domains": ["软件"] * 5, "conflicts": [None] * 5})
+    cfg = {"experts": {"assignment": {"max_load": 2}}}
+    a, short = assign(apps, ros, config=cfg)
+    assert a.groupby("expert_id").size().max() == 2 and len(a) == 10
+    assert len(short) == 1 and "已达评审上限（2 个）" in short.reason.iloc[0]
+
+
+def test_roster_normalisation_and_round_trip(tmp_path):
+    raw = pd.DataFrame({"专家编号": ["X1", "X2"], "姓名": ["王伟", "李娜"], "所在省份": ["粤", "北京"],
+                        "工作单位": ["中山大学", "北京大学"], "评审领域": ["AI、软件", "机器人，低空经济"],
+                        "声明回避对象": ["E-GD-01；P-GD-01", None]})
+    r = normalise_roster(raw)
+    assert r.province.tolist() == ["广东省", "北京市"]
+    assert r.domains.tolist() == [("人工智能", "软件"), ("智能机器人", "低空装备")]
+    assert r.conflicts.tolist() == [("E-GD-01", "P-GD-01"), ()]
+    for name in ("roster.xlsx", "roster.csv"):
+        write_roster(r, tmp_path / name)
+        back = read_roster(tmp_path / name)
+        pd.testing.assert_frame_equal(back[r.columns], r)
+    with pytest.raises(ValueError, match="专家编号重复：X1"):
+        normalise_roster(pd.DataFrame({"expert_id": ["X1", "X1"]}))
+    cfg = load_config()
+    assert cfg["experts"]["assignment"]["min_experts"] == 5
