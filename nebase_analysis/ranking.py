@@ -630,7 +630,7 @@ def run_cli(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from nebase_analysis.experts.aggregation import aggregate
-    from nebase_analysis.experts.reliability import expert_flags, reliability
+    from nebase_analysis.experts.reliability import expert_flags, panel_reliability
 
     processed = Path(args.processed)
     out_dir = Path(args.out) if getattr(args, "out", None) else processed
@@ -653,7 +653,7 @@ def run_cli(args: argparse.Namespace) -> int:
         steps.update()
         gcols = _group_by(cfg)
         applicants = composite[["applicant_id", *[c for c in gcols if c in composite.columns]]].astype({"applicant_id": str})
-        reliability(expert_scores, config=cfg, applicants=applicants).to_parquet(out_dir / "reliability.parquet", index=False)
+        panel_reliability(expert_scores, config=cfg, applicants=applicants).to_parquet(out_dir / "reliability.parquet", index=False)
         steps.update()
         expert_flags(expert_scores, cfg).to_parquet(out_dir / "expert_flags.parquet", index=False)
         steps.update()

@@ -30,7 +30,7 @@ _LAZY = {
     "icc": "nebase_analysis.experts.reliability",
     "kendall_w": "nebase_analysis.experts.reliability",
     "krippendorff_alpha": "nebase_analysis.experts.reliability",
-    "reliability": "nebase_analysis.experts.reliability",
+    "panel_reliability": "nebase_analysis.experts.reliability",
     "expert_flags": "nebase_analysis.experts.reliability",
 }
 

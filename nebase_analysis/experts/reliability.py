@@ -30,7 +30,7 @@ from nebase_analysis.experts.aggregation import (
     prepare_scores,
 )
 
-__all__ = ["icc", "kendall_w", "krippendorff_alpha", "reliability", "expert_flags"]
+__all__ = ["icc", "kendall_w", "krippendorff_alpha", "panel_reliability", "expert_flags"]
 
 _ICC_DESCRIPTIONS = {
     "ICC1": "Single raters absolute",
@@ -370,7 +370,7 @@ def _panel_columns(df: pd.DataFrame, panel: Any, cfg: Mapping[str, Any], applica
     return df, present
 
 
-def reliability(
+def panel_reliability(
     scores: pd.DataFrame,
     panel: str | list[str] | None = None,
     config: Any = None,
@@ -403,7 +403,7 @@ def reliability(
     >>> s = pd.DataFrame({"applicant_id": [f"A{i}" for i in range(4) for _ in range(3)],
     ...                   "expert_id": ["e1", "e2", "e3"] * 4, "criterion": "tasks",
     ...                   "score": [20, 21, 22, 10, 12, 11, 25, 27, 26, 15, 14, 16]})
-    >>> r = reliability(s, maxima={"tasks": 30})
+    >>> r = panel_reliability(s, maxima={"tasks": 30})
     >>> sorted(r["measure"].unique())[:3]
     ['ICC1', 'ICC1k', 'ICC2']
     """
