@@ -1,0 +1,272 @@
+"""Final ranking, tie-breaks, rank stability, method comparison and `nebase rank`."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nebase_analysis import ranking
+from nebase_analysis.config import load_config
+
+CRITERIA = [
+    {"id": "basis", "name": "发展基础", "max": 30},
+    {"id": "approach", "name": "总体思路", "max": 20},
+    {"id": "tasks", "name": "重点任务", "max": 30},
+    {"id": "schedule", "name": "进度安排", "max": 10},
+    {"id": "safeguards", "name": "保障措施", "max": 10},
+]
+MAXI = {c["id"]: c["max"] for c in CRITERIA}
+
+
+def _cfg(**ranking_over):
+    base = {"selection": {"default": {"park": 1, "enterprise": 2}}}
+    base.update(ranking_over)
+    return load_config({"criteria": {"criteria": CRITERIA}, "ranking": base})
+
+
+def _agg(rows):
+    """Aggregated expert table from (applicant, total_100, tasks) tuples."""
+    out = []
+    for a, total, tasks in rows:
+        out.append({"applicant_id": a, "criterion": "total", "score": total, "score_100": total, "method": "mean"})
+        out.append({"applicant_id": a, "criterion": "tasks", "score": tasks, "score_100": tasks / 30 * 100, "method": "mean"})
+    return pd.DataFrame(out)
+
+
+def _comp(rows, domain="软件", category="park"):
+    return pd.DataFrame([{"applicant_id": a, "domain": domain, "category": category, "score": s} for a, s in rows])
+
+
+def _raw(per_applicant):
+    """Long expert scores: {applicant: [(expert, {criterion: score})]}."""
+    rows = []
+    for a, lst in per_applicant.items():
+        for e, sc in lst:
+            for c, v in sc.items():
+                rows.append((a, e, c, float(v)))
+    return pd.DataFrame(rows, columns=["applicant_id", "expert_id", "criterion", "score"])
+
+
+def test_weights_and_hand_computed_final():
+    comp = _comp([("A", 80.0), ("B", 60.0), ("C", 70.0)])
+    agg = _agg([("A", 70.0, 20), ("B", 90.0, 25), ("C", 50.0, 15)])
+    r = ranking.final_ranking(comp, agg, _cfg()).set_index("applicant_id")
+    assert r.loc["A", "final"] == pytest.approx(0.4 * 80 + 0.6 * 70)
+    assert r.loc["B", "final"] == pytest.approx(0.4 * 60 + 0.6 * 90)
+    assert r["rank"].to_dict() == {"B": 1, "A": 2, "C": 3}
+    assert r["selected"].to_dict() == {"B": True, "A": False, "C": False}
+    assert r["places"].tolist() == [1, 1, 1]
+    # 50/50 weights (normalised from 1:1) reverse A and B
+    r2 = ranking.final_ranking(comp, agg, _cfg(weights={"objective": 1, "expert": 1})).set_index("applicant_id")
+    assert r2.loc["A", "final"] == pytest.approx(75.0) and r2.loc["B", "final"] == pytest.approx(75.0)
+    assert r2.loc["B", "rank"] == 1 and r2.loc["B", "decided_by"] == "expert"
+
+
+def test_tie_break_chain_expert_then_tasks_then_objective_then_declared_tie():
+    comp = _comp(
+        [("A", 70.0), ("B", 61.0),  # same final 76, B has the higher expert score
+         ("C", 50.0), ("D", 50.0),  # same final and expert, D has the higher 重点任务
+         ("E", 40.0), ("F", 40.0)]  # identical on every key
+    )
+    agg = _agg([("A", 80.0, 20), ("B", 86.0, 20), ("C", 60.0, 18), ("D", 60.0, 22), ("E", 50.0, 15), ("F", 50.0, 15)])
+    r = ranking.final_ranking(comp, agg, _cfg()).set_index("applicant_id")
+    assert r["rank"].to_dict() == {"B": 1, "A": 2, "D": 3, "C": 4, "E": 5, "F": 5}
+    assert r.loc["A", "decided_by"] == "expert" and "按专家评分排序" in r.loc["A", "tie_note"]
+    assert r.loc["C", "decided_by"] == "tasks" and "按重点任务排序" in r.loc["C", "tie_note"]
+    assert r.loc["E", "decided_by"] == "tie" and r.loc["E", "tie"] and r.loc["F", "tie"]
+    assert "并列第 5 名" in r.loc["F", "tie_note"]
+    assert not r.loc["A", "tie"] and r.loc["A", "decided_by"] == "expert"
+
+
+def test_objective_breaks_tie_when_expert_and_tasks_equal():
+    # final equal only with weights where objective and expert trade off: 50/50
+    comp = _comp([("A", 60.0), ("B", 70.0)])
+    agg = _agg([("A", 80.0, 20), ("B", 70.0, 20)])
+    cfg = _cfg(weights={"objective": 0.5, "expert": 0.5}, tie_break=["tasks", "objective", "expert"])
+    r = ranking.final_ranking(comp, agg, cfg).set_index("applicant_id")
+    assert r["rank"].to_dict() == {"B": 1, "A": 2} and r.loc["A", "decided_by"] == "objective"
+
+
+def test_differences_below_display_precision_do_not_decide():
+    comp = _comp([("A", 70.0), ("B", 70.0)])
+    agg = _agg([("A", 80.001, 20), ("B", 80.0, 25)])
+    r = ranking.final_ranking(comp, agg, _cfg()).set_index("applicant_id")
+    # 80.001 vs 80.000 round to the same 2 decimals, so 重点任务 decides
+    assert r.loc["B", "rank"] == 1 and r.loc["A", "decided_by"] == "tasks"
+
+
+def test_tie_across_the_cutoff_selects_all_and_says_so():
+    comp = _comp([("A", 70.0), ("B", 70.0), ("C", 10.0)])
+    agg = _agg([("A", 80.0, 20), ("B", 80.0, 20), ("C", 10.0, 5)])
+    r = ranking.final_ranking(comp, agg, _cfg()).set_index("applicant_id")
+    assert r["selected"].to_dict() == {"A": True, "B": True, "C": False}
+    assert "需人工裁定" in r.loc["A", "tie_note"]
+
+
+def test_groups_missing_scores_and_places_by_domain():
+    comp = pd.concat(
+        [_comp([("A", 70.0), ("B", 60.0), ("X", 90.0)]), _comp([("P", 50.0), ("Q", 40.0), ("R", 30.0)], domain="商业航天", category="enterprise")],
+        ignore_index=True,
+    )
+    agg = _agg([("A", 80.0, 20), ("B", 70.0, 20), ("P", 60.0, 10), ("Q", 70.0, 12), ("R", 50.0, 12), ("Z", 99.0, 30)])
+    cfg = _cfg(selection={"default": {"park": 1, "enterprise": 2}, "by_domain": {"软件": {"park": 2}}})
+    r = ranking.final_ranking(comp, agg, cfg).set_index("applicant_id")
+    assert r.loc["X", "note"].startswith("缺少专家评分") and pd.isna(r.loc["X", "rank"]) and not r.loc["X", "selected"]
+    assert r.loc["Z", "note"].startswith("缺少客观得分") and pd.isna(r.loc["Z", "rank"])
+    assert r.loc["A", "places"] == 2 and r.loc["P", "places"] == 2
+    assert r.loc[["A", "B"], "selected"].all()
+    assert r.loc[["Q", "P", "R"], "rank"].tolist() == [1, 2, 3] and r.loc["R", "selected"] == False  # noqa: E712
+    assert r.loc["A", "n_in_group"] == 2
+
+
+def test_places_fall_back_to_composite_config():
+    cfg = load_config({"criteria": {"criteria": CRITERIA}, "ranking": {"selection": {"default": None}}, "composite": {"uncertainty": {"selected_places": {"park": 4, "enterprise": 7}}}})
+    assert ranking.selection_places("软件", "park", cfg) == 4
+    assert ranking.selection_places("软件", "enterprise", cfg) == 7
+
+
+def test_raw_scores_path_equals_aggregated_path():
+    from nebase_analysis import experts
+
+    rng = np.random.default_rng(1)
+    raw = _raw({f"A{i}": [(f"e{j}", {c: float(rng.integers(0, m + 1)) for c, m in MAXI.items()}) for j in range(5)] for i in range(6)})
+    comp = _comp([(f"A{i}", float(v)) for i, v in enumerate(rng.uniform(0, 100, 6))])
+    cfg = _cfg()
+    a = ranking.final_ranking(comp, raw, cfg, method="median")
+    b = ranking.final_ranking(comp, experts.aggregate(raw, "median", config=cfg), cfg)
+    pd.testing.assert_frame_equal(a, b)
+    assert (a["method"] == "median").all()
+
+
+# ----------------------------------------------------------------------------- stability
+
+
+def test_stability_labels_and_reproducibility():
+    raw = _raw({
+        "A": [(f"e{j}", {"tasks": 27 + j % 2}) for j in range(5)],
+        "B": [(f"e{j}", {"tasks": 5 + j % 2}) for j in range(5)],
+        "C": [(f"e{j}", {"tasks": 4}) for j in range(5)],
+    })
+    comp = _comp([("A", 90.0), ("B", 20.0), ("C", 20.0)])
+    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}}})
+    s1 = ranking.rank_stability(raw, comp, config=cfg, n_boot=300, seed=4)
+    s2 = ranking.rank_stability(raw, comp, config=cfg, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(s1, s2)
+    s = s1.set_index("applicant_id")
+    assert s.loc["A", "stability"] == "稳定入选" and s.loc["A", "p_selected"] == 1.0
+    assert s.loc["B", "stability"] == "稳定未入选" and s.loc["C", "p_selected"] == 0.0
+    assert s.loc["A", "rank_low"] == 1 and s.loc["A", "rank_high"] == 1
+    assert s.loc["B", "rank_low"] == 2 and s.loc["C", "rank_high"] == 3
+
+
+def test_stability_borderline_from_composite_draws_in_every_format():
+    raw = _raw({a: [(f"e{j}", {"tasks": 15}) for j in range(3)] for a in "AB"})
+    comp = _comp([("A", 50.0), ("B", 50.0)])
+    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}}})
+    # experts identical: the composite draws decide; A wins 30 of 100 draws
+    draws = np.zeros((2, 100))
+    draws[0, :30], draws[1, 30:] = 60.0, 60.0
+    draws[0, 30:], draws[1, :30] = 40.0, 40.0
+    arr = ranking.rank_stability(raw, comp, draws, config=cfg, n_boot=100, seed=0).set_index("applicant_id")
+    assert arr.loc["A", "p_selected"] == pytest.approx(0.30) and arr.loc["B", "p_selected"] == pytest.approx(0.70)
+    assert set(arr["stability"]) == {"边界"}
+    long = pd.DataFrame([{"applicant_id": a, "draw": d, "score": draws[i, d]} for i, a in enumerate("AB") for d in range(100)])
+    wide = pd.DataFrame(draws, columns=[f"s{d}" for d in range(100)]).assign(applicant_id=["A", "B"])
+    for fmt in (long, wide):
+        got = ranking.rank_stability(raw, comp, fmt, config=cfg, n_boot=100, seed=0)
+        pd.testing.assert_frame_equal(got, arr.reset_index())
+
+
+def test_stability_bootstrap_resamples_experts():
+    # one contested applicant: experts 60 and 100 (totals); rival fixed at 79. With
+    # 2 experts resampled, the mean is 60, 80, 80 or 100 -> P(A > rival) = 3/4.
+    raw = _raw({
+        "A": [("e1", {"tasks": 18}), ("e2", {"tasks": 30})],
+        "B": [("e1", {"tasks": 23.7}), ("e2", {"tasks": 23.7})],
+    })
+    comp = _comp([("A", 50.0), ("B", 50.0)])
+    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}, "aggregation": {"default_method": "mean"}}})
+    s = ranking.rank_stability(raw, comp, config=cfg, n_boot=4000, seed=1).set_index("applicant_id")
+    assert s.loc["A", "p_selected"] == pytest.approx(0.75, abs=0.025)
+    assert s.loc["A", "p_selected"] + s.loc["B", "p_selected"] == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------------------- methods
+
+
+def test_compare_methods_finds_status_changes_and_tau():
+    # A: four high scores and one very low one -> the trimmed mean favours A, the mean favours B
+    raw = _raw({
+        "A": [(f"e{j}", {"tasks": v}) for j, v in enumerate([27, 27, 27, 27, 3])],
+        "B": [(f"e{j}", {"tasks": 24}) for j in range(5)],
+        "C": [(f"e{j}", {"tasks": 10}) for j in range(5)],
+    })
+    comp = _comp([("A", 50.0), ("B", 50.0), ("C", 50.0)])
+    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}}})
+    res = ranking.compare_methods(raw, comp, cfg, methods=["mean", "trimmed_mean"])
+    sel = res.ranks.pivot(index="applicant_id", columns="method", values="selected")
+    assert sel.loc["B", "mean"] and sel.loc["A", "trimmed_mean"] and not sel.loc["A", "mean"]
+    assert set(res.changes["applicant_id"]) == {"A", "B"}
+    ch = res.changes.set_index("applicant_id")
+    assert ch.loc["A", "selected_by"] == "trimmed_mean" and ch.loc["A", "not_selected_by"] == "mean"
+    # final scores: mean A 0.4*50+0.6*74=64.4 < B 67.4 > C; trimmed A 74 > B 67.4 > C: one discordant pair of 3
+    grp = res.tau.query("domain == '软件'")
+    assert grp["tau"].iloc[0] == pytest.approx(1 / 3)
+    overall = res.tau.query("domain == '全部'")
+    assert overall["tau"].iloc[0] == pytest.approx(1 / 3) and overall["n"].iloc[0] == 3
+    assert res.ranks["status_changes"].sum() == 4  # A and B under both methods
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _write_inputs(tmp_path, with_samples=False):
+    rng = np.random.default_rng(0)
+    rows, comp = [], []
+    for dom in ("软件", "商业航天"):
+        for cat, n in (("park", 4), ("enterprise", 6)):
+            for i in range(n):
+                aid = f"{cat[0].upper()}-{'RJ' if dom == '软件' else 'HT'}-{i:02d}"
+                comp.append({"applicant_id": aid, "domain": dom, "category": cat, "score": float(rng.uniform(20, 95))})
+                for e in range(5):
+                    for c, m in MAXI.items():
+                        rows.append({"applicant_id": aid, "expert_id": f"X{(i + e) % 7}", "criterion": c, "score": float(rng.integers(m // 3, m + 1)), "recused": False})
+    scores = pd.DataFrame(rows)
+    scores.loc[0, "recused"] = True
+    scores.to_parquet(tmp_path / "expert_scores.parquet", index=False)
+    pd.DataFrame(comp).to_parquet(tmp_path / "scores.parquet", index=False)
+    if with_samples:
+        samp = pd.DataFrame([{"applicant_id": c["applicant_id"], "draw": d, "score": c["score"] + rng.normal(0, 5)} for c in comp for d in range(50)])
+        samp.to_parquet(tmp_path / "composite_samples.parquet", index=False)
+    return pd.DataFrame(comp)
+
+
+def test_cli_rank_writes_every_output(tmp_path, capsys):
+    from nebase_analysis.cli import main
+
+    comp = _write_inputs(tmp_path, with_samples=True)
+    cfg = tmp_path / "user.yaml"
+    cfg.write_text("ranking:\n  stability:\n    n_boot: 200\n", encoding="utf-8")
+    rc = main(["rank", "--processed", str(tmp_path), "--config", str(cfg)])
+    assert rc == 0, capsys.readouterr().err
+    for name in ("expert_aggregate", "reliability", "expert_flags", "final_ranking", "method_comparison", "method_tau"):
+        assert (tmp_path / f"{name}.parquet").exists(), name
+    final = pd.read_parquet(tmp_path / "final_ranking.parquet")
+    assert len(final) == len(comp) and final["stability"].isin(["稳定入选", "边界", "稳定未入选"]).all()
+    # selected per group never below the places (ties may add more)
+    sel = final.groupby(["domain", "category"])["selected"].sum()
+    assert (sel >= final.groupby(["domain", "category"])["places"].first()).all()
+    rel = pd.read_parquet(tmp_path / "reliability.parquet")
+    assert {"domain", "category", "criterion", "measure", "value"} <= set(rel.columns)
+    mc = pd.read_parquet(tmp_path / "method_comparison.parquet")
+    assert set(mc["method"]) == {"mean", "median", "trimmed_mean", "zscore", "offsets"}
+
+
+def test_cli_rank_missing_input_says_which_file(tmp_path, capsys):
+    from nebase_analysis.cli import main
+
+    _write_inputs(tmp_path)
+    (tmp_path / "scores.parquet").unlink()
+    rc = main(["rank", "--processed", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "缺少输入文件" in err and "scores.parquet" in err
