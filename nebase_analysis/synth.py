@@ -1,0 +1,1116 @@
+"""A synthetic national batch, with injected faults and their ground truth.
+
+Real applications are confidential, so the demo and the tests stand on a generated
+batch: every province files its quota of parks and enterprises (38 and 380 at scale 1)
+across the ten domains, with figures plausible per domain (``config/synth.yaml``) and,
+when ``fault_rate=0``, internally consistent: every relation of ``fields.md`` holds up to
+the rounding of the form, because derived figures (growth rates, shares, intensities,
+averages, weighted counts) are computed from the rounded amounts.
+
+With faults on, a share ``fault_rate`` of applicants carries one mistake of the kinds
+real forms contain (``synth.yaml`` ``faults``): growth rates not matching revenues,
+万元 entered for 亿元, shares over 100, parts larger than wholes, numbers written as text,
+blanks and ``无``, province aliases, wrong credit-code check digits, texts over 2000 字,
+a province over its quota, one enterprise filed by two provinces. Every injected fault
+is one row of :attr:`SyntheticBatch.truth`.
+
+Examples
+--------
+>>> from nebase_analysis.synth import generate, national_batch
+>>> b = national_batch(seed=0, fault_rate=0)
+>>> b.applicants.category.value_counts().to_dict()
+{'enterprise': 380, 'park': 38}
+>>> s = generate(seed=1, fault_rate=0.05)
+>>> sorted(s.truth.kind.unique())[:3]
+['bad_check_digit', 'blank_or_none', 'duplicate_filing']
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from nebase_analysis.batch import Batch
+from nebase_analysis.cleaning import CREDIT_CODE_CHARSET, credit_code_check_digit
+from nebase_analysis.config import (
+    applicant_columns,
+    dev_zones,
+    domain_table,
+    field_schema,
+    province_table,
+    quota_table,
+    resolve_config,
+    yearly_columns,
+)
+from nebase_analysis.synth_text import long_text, section_ids
+
+__all__ = [
+    "SyntheticBatch",
+    "FAULT_COLUMNS",
+    "RAW_COLUMNS",
+    "fault_kinds",
+    "generate",
+    "national_batch",
+    "write",
+    "configure_parser",
+    "run_cli",
+]
+
+#: columns of :attr:`SyntheticBatch.truth` (and of ``faults.csv``)
+FAULT_COLUMNS = ["applicant_id", "field", "kind", "original", "injected", "note"]
+#: columns of :attr:`SyntheticBatch.raw_values`
+RAW_COLUMNS = ["applicant_id", "field", "raw"]
+
+_FULLWIDTH = str.maketrans("0123456789.-,%", "０１２３４５６７８９．－，％")
+
+
+@dataclasses.dataclass
+class SyntheticBatch:
+    """A synthetic batch and what was done to it.
+
+    Attributes
+    ----------
+    batch : Batch
+        The values as intake gives them back after cleaning: faults that cleaning
+        repairs (numbers as text, province aliases) are absent from it, blanks are
+        missing, faults that cleaning must not repair (unit slips, wrong growth rates,
+        wrong check digits, ...) are present.
+    raw_values : DataFrame
+        ``applicant_id, field, raw``: cells to write as given instead of the batch
+        value (``'1,234.50'``, ``'１２.３４'``, ``'无'``, ``''``, ``'粤'``). ``field`` is a
+        column of ``batch.applicants`` (``total_revenue_2024``, ``province``, ...).
+    truth : DataFrame
+        ``applicant_id, field, kind, original, injected, note``: one row per injected
+        fault; ``original`` and ``injected`` as text (numbers as ``repr`` of the float).
+    hidden : DataFrame
+        ``applicant_id, field, value``: the 2022 amounts (``total_revenue_2022``,
+        ``lead_revenue_2022``, ``domain_revenue_2022``) behind the 2023 growth rates.
+    seed : int
+    """
+
+    batch: Batch
+    raw_values: pd.DataFrame
+    truth: pd.DataFrame
+    hidden: pd.DataFrame
+    seed: int = 0
+
+    @property
+    def applicants(self) -> pd.DataFrame:
+        return self.batch.applicants
+
+
+def fault_kinds(config: Any = None) -> list[str]:
+    """The stable fault-kind ids, in configured order.
+
+    Examples
+    --------
+    >>> fault_kinds()[:3]
+    ['growth_mismatch', 'unit_slip', 'share_over_100']
+    """
+    return list(resolve_config(config)["synth"]["faults"])
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _r(x: float, d: int) -> float:
+    return float(round(float(x), d))
+
+
+def _floor(x: float, d: int) -> float:
+    f = 10**d
+    return float(math.floor(float(x) * f + 1e-9) / f)
+
+
+def _num_repr(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return repr(v)
+    return str(v)
+
+
+class _Generator:
+    """All state of one generation run (config, random generator, uniqueness sets)."""
+
+    def __init__(self, seed: int, scale: int, cfg: Mapping[str, Any]):
+        self.cfg = cfg
+        self.rng = np.random.default_rng(seed)
+        self.scale = int(scale)
+        self.s = cfg["synth"]
+        self.prec = self.s["precision"]
+        self.years = [int(y) for y in cfg["fields"]["years"]]
+        self.avg = cfg["fields"]["avg_suffix"]
+        self.deadline = pd.Timestamp(cfg["fields"]["filing_deadline"])
+        self.schema = field_schema(cfg).set_index("id")
+        self.provinces = province_table(cfg).set_index("name")
+        self.domains = domain_table(cfg).set_index("id")
+        self.weights = cfg["weights"]["weighted_counts"]
+        self.used_names: set[str] = set()
+        self.used_codes: set[str] = set()
+        self.used_parks: set[str] = set()
+        self.hidden: list[dict] = []
+        self._zones = self._zone_pools()
+        self._cities = {p: self._city_pool(p) for p in self.provinces.index}
+
+    # ---- random primitives
+    def u(self, lo_hi: Iterable[float]) -> float:
+        lo, hi = lo_hi
+        return float(self.rng.uniform(lo, hi))
+
+    def logu(self, lo_hi: Iterable[float]) -> float:
+        lo, hi = lo_hi
+        return float(math.exp(self.rng.uniform(math.log(lo), math.log(hi))))
+
+    def pick(self, seq: list, p: Iterable[float] | None = None):
+        if p is not None:
+            p = np.asarray(list(p), dtype=float)
+            p = p / p.sum()
+        return seq[int(self.rng.choice(len(seq), p=p))]
+
+    def pick_weighted(self, mapping: Mapping[str, float]) -> str:
+        keys = list(mapping)
+        return self.pick(keys, [mapping[k] for k in keys])
+
+    def date_between(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
+        days = max(0, (end - start).days)
+        return (start + pd.Timedelta(days=int(self.rng.integers(0, days + 1)))).normalize()
+
+    # ---- reference pools
+    def _zone_pools(self) -> dict[str, pd.DataFrame]:
+        zones = dev_zones()
+        special = self.s["parks"].get("zone_province", {})
+        pools: dict[str, pd.DataFrame] = {}
+        taken = pd.Series(False, index=zones.index)
+        for unit, rule in special.items():
+            src = zones[zones["省份"] == rule["province"]]
+            hit = src["开发区名称"].str.contains("|".join(rule["keywords"])) | src["城市/区县"].str.contains(
+                "|".join(rule["keywords"])
+            )
+            pools[unit] = src[hit]
+            taken.loc[src[hit].index] = True
+        for prov in self.provinces.index:
+            if prov in pools:
+                continue
+            pools[prov] = zones[(zones["省份"] == prov) & ~taken]
+            if pools[prov].empty:
+                raise ValueError(f"开发区目录中没有 {prov} 的开发区，无法生成园区名称")
+        return pools
+
+    def _city_pool(self, province: str) -> list[str]:
+        z = self._zones[province]
+        cities = [c for c in z["城市/区县"].dropna().unique() if 2 <= len(c) <= 3 and not c.endswith(("区", "县", "港"))]
+        return cities or [self.provinces.loc[province, "short"]]
+
+    def recommender(self, province: str) -> str:
+        over = self.s["recommender"].get("overrides", {})
+        if province in over:
+            return over[province]
+        return self.cfg["intake"]["recommender_pattern"].format(province=province)
+
+    # ---- naming
+    def person(self) -> str:
+        n = self.s["names"]
+        given = "".join(self.pick(n["given_chars"]) for _ in range(int(self.rng.integers(1, 3))))
+        return self.pick(n["surnames"]) + given
+
+    def phone(self) -> str:
+        return f"0{int(self.rng.integers(10, 999)):d}-{int(self.rng.integers(20000000, 89999999))}"
+
+    def company_name(self, province: str, domain_id: str, city: str | None = None) -> str:
+        n = self.s["names"]
+        words = self.s["domains"][domain_id]["words"]
+        for _ in range(200):
+            city_ = city or self.pick(self._cities[province])
+            brand = "".join(self.pick(n["brand_chars"]) for _ in range(2))
+            if brand[0] == brand[1]:
+                continue
+            name = f"{city_}{brand}{self.pick(words)}{self.pick_weighted(n['suffixes'])}"
+            if name not in self.used_names:
+                self.used_names.add(name)
+                return name
+        raise RuntimeError("无法生成不重复的企业名称")
+
+    def credit_code(self, province: str) -> str:
+        code = str(self.provinces.loc[province, "code"])
+        while True:
+            region = f"{code[:2]}{int(self.rng.integers(1, 20)):02d}{int(self.rng.integers(0, 12)):02d}"
+            body = "".join(str(int(d)) for d in self.rng.integers(0, 10, size=8))
+            org = body + _org_check_digit(body)
+            first17 = f"91{region}{org}"
+            full = first17 + credit_code_check_digit(first17)
+            if full not in self.used_codes:
+                self.used_codes.add(full)
+                return full
+
+    # ---- figures
+    def yearly_amounts(self, final: float, growth: Iterable[float]) -> list[float]:
+        """Rounded amounts for 2022 (hidden) .. 2025 ending at ``final``."""
+        d = self.prec["亿元"]
+        g = list(growth)
+        vals = [final]
+        for gy in reversed(g):
+            vals.insert(0, vals[0] / (1 + gy / 100))
+        out = [max(_r(v, d), 10**-d) for v in vals]
+        return out
+
+    def growth_rows(self, amounts: list[float]) -> list[float]:
+        d = self.prec["%"]
+        g = [_r((amounts[i + 1] / amounts[i] - 1) * 100, d) for i in range(3)]
+        return g + [self.mean(g, d)]
+
+    @staticmethod
+    def mean(vals: list[float], d: int) -> float:
+        return _r(sum(vals) / len(vals), d)
+
+    def with_avg(self, vals: list[float], d: int) -> list[float]:
+        return list(vals) + [self.mean(vals, d)]
+
+    def put_yearly(self, rec: dict, field: str, vals: list[float]) -> None:
+        for col, v in zip(yearly_columns(field, self.cfg), vals):
+            rec[col] = v
+
+    def weighted(self, rec: dict, field: str) -> float:
+        comps = self.weights[field]["components"]
+        return _r(sum(rec[c] * w for c, w in comps.items()), self.prec["weighted"])
+
+    def growth_draw(self, prof: Mapping[str, Any]) -> list[float]:
+        mean, sd = prof["growth"]
+        return [float(max(-15.0, self.rng.normal(mean, sd))) for _ in range(3)]
+
+    def talent(self, rec: dict, workforce: int, fractions: list[tuple[float, float]]) -> None:
+        parts = [int(round(workforce * self.u(f))) for f in fractions]
+        for key, v in zip(("postgrad_count", "senior_title_count", "high_skill_count"), parts):
+            rec[key] = v
+        lo, total = max(parts), sum(parts)
+        hlt = min(workforce, lo + int(round((total - lo) * self.u((0.6, 1.0)))))
+        rec["workforce"] = workforce
+        rec["high_level_talent"] = hlt
+        rec["high_level_talent_share"] = _r(hlt / workforce * 100, self.prec["%"])
+
+    def patents(self, rec: dict, n: int, gold_mean: float, silver_mean: float) -> None:
+        gold = int(self.rng.poisson(gold_mean))
+        silver = int(self.rng.poisson(silver_mean))
+        n = max(n, gold + silver)
+        rec.update(invention_patents=n, patent_gold=gold, patent_silver=silver)
+        rec["patent_weighted"] = self.weighted(rec, "patent_weighted")
+
+
+def _org_check_digit(body8: str) -> str:
+    """GB 11714 check character of an 8-character organisation code body."""
+    weights = [3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(c, 36) * w for c, w in zip(body8, weights))
+    c = 11 - total % 11
+    return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+# ----------------------------------------------------------------------------- slots
+
+
+def _assign_domains(g: _Generator, provinces: list[str], minimum: int) -> list[str]:
+    """A domain per slot: weighted by domain weight × provincial affinity, each domain ≥ minimum."""
+    ids = list(g.domains.index)
+    prof = g.s["domains"]
+    boost = float(g.s["assignment"]["affinity_boost"])
+
+    def w(prov: str, d: str) -> float:
+        return float(prof[d]["weight"]) * (boost if prov in prof[d].get("affinity", []) else 1.0)
+
+    out = [g.pick(ids, [w(p, d) for d in ids]) for p in provinces]
+    minimum = min(minimum, len(provinces) // len(ids))
+    for _ in range(10 * len(provinces)):
+        counts = {d: out.count(d) for d in ids}
+        low = min(ids, key=lambda d: (counts[d], ids.index(d)))
+        if counts[low] >= minimum:
+            break
+        donors = [i for i, d in enumerate(out) if counts[d] > minimum]
+        scores = np.array([w(provinces[i], low) for i in donors]) + g.rng.uniform(0, 1e-3, len(donors))
+        out[donors[int(np.argmax(scores))]] = low
+    return out
+
+
+def _slots(g: _Generator) -> list[dict]:
+    """One dict per applicant to generate: province, category, domain id, seq, applicant_id."""
+    quota = quota_table(g.cfg)
+    cats = g.cfg["fields"]["categories"]
+    width = int(g.cfg["intake"]["id_number_width"])
+    asg = g.s["assignment"]
+    slots: list[dict] = []
+    for category in cats:
+        q = quota[quota.category == category]
+        provs = [p for p, n in zip(q.province, q.quota) for _ in range(int(n) * g.scale)]
+        minimum = int(asg[f"min_{'parks' if category == 'park' else 'enterprises'}_per_domain"]) * g.scale
+        doms = _assign_domains(g, provs, minimum)
+        seq: dict[str, int] = {}
+        for p, d in zip(provs, doms):
+            seq[p] = seq.get(p, 0) + 1
+            code = g.provinces.loc[p, "id_code"]
+            slots.append(
+                {
+                    "province": p,
+                    "category": category,
+                    "domain_id": d,
+                    "applicant_id": f"{cats[category]['id_prefix']}-{code}-{seq[p]:0{width}d}",
+                }
+            )
+    return slots
+
+
+# ----------------------------------------------------------------------------- applicants
+
+
+def _common(g: _Generator, slot: Mapping[str, Any]) -> dict:
+    filing = g.s["filing"]
+    lo, hi = filing["filled_days_before_deadline"]
+    filled = g.deadline - pd.Timedelta(days=int(g.rng.integers(lo, hi + 1)))
+    olo, ohi = filing["opinion_days_after_filled"]
+    opinion = min(filled + pd.Timedelta(days=int(g.rng.integers(olo, ohi + 1))), g.deadline - pd.Timedelta(days=1))
+    rec = {
+        "applicant_id": slot["applicant_id"],
+        "category": slot["category"],
+        "province": slot["province"],
+        "domain": g.domains.loc[slot["domain_id"], "name"],
+        "recommender": g.recommender(slot["province"]),
+        "filled_date": filled,
+        "recommender_opinion_date": opinion,
+    }
+    for key, p in g.s["attachments"].items():
+        rec[key] = bool(g.rng.random() < p)
+    return rec
+
+
+def _park_zone(g: _Generator, province: str, domain_id: str) -> tuple[pd.Series, str, bool]:
+    pc = g.s["parks"]
+    prof = g.s["domains"][domain_id]
+    pool = g._zones[province]
+    kw = "|".join(prof["zone_keywords"])
+    weight = np.where(pool["批准级别"] == "国务院", pc["state_level_weight"], 1.0) * np.where(
+        pool["主导产业"].fillna("").str.contains(kw) | pool["开发区名称"].str.contains(kw), pc["keyword_match_weight"], 1.0
+    )
+    for _ in range(500):
+        zone = pool.iloc[int(g.rng.choice(len(pool), p=weight / weight.sum()))]
+        sub = bool(g.rng.random() < pc["sub_park_probability"])
+        name = f"{zone['开发区名称']}{g.pick(prof['sub_park'])}" if sub else zone["开发区名称"]
+        if name not in g.used_parks:
+            g.used_parks.add(name)
+            return zone, name, sub
+    raise RuntimeError(f"{province} 的开发区不足以生成不重复的园区名称")
+
+
+def _park(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+    prof = g.s["domains"][slot["domain_id"]]["park"]
+    pct, yi = g.prec["%"], g.prec["亿元"]
+    rec = _common(g, slot)
+    zone, name, sub = _park_zone(g, slot["province"], slot["domain_id"])
+    city = zone["城市/区县"] if isinstance(zone["城市/区县"], str) else g.provinces.loc[slot["province"], "short"]
+    rec["name"] = name
+    rec["management_body"] = f"{zone['开发区名称']}管理委员会"
+    rec["applicant_unit"] = rec["management_body"]
+    rec["address"] = f"{slot['province']}{city}{g.pick(g.s['names']['roads'])}{int(g.rng.integers(1, 999))}号"
+    if sub:
+        y0, y1 = g.s["filing"]["approval_years_sub_park"]
+        rec["approval_date"] = g.date_between(pd.Timestamp(y0, 1, 1), pd.Timestamp(y1, 12, 31))
+        rec["approving_authority"] = rec["management_body"]
+    else:
+        y, m = (int(x) for x in re.match(r"(\d{4})\.(\d{1,2})", str(zone["批准时间"])).groups())
+        rec["approval_date"] = pd.Timestamp(y, m, int(g.rng.integers(1, 29)))
+        rec["approving_authority"] = "国务院" if zone["批准级别"] == "国务院" else f"{slot['province']}人民政府"
+    names = g.s["names"]
+    rec["head"] = f"{g.person()} {g.pick(names['head_titles'])}"
+    rec["contact"] = f"{g.person()} {g.pick(names['contact_titles'])}"
+    rec["phone"] = g.phone()
+
+    # revenue, growth, lead industry (2022 hidden)
+    tr = g.yearly_amounts(g.logu(prof["revenue"]), g.growth_draw(prof))
+    share0 = g.u(prof["lead_share"])
+    shares = [min(0.97, max(0.05, share0 + g.u((-0.03, 0.03)))) for _ in tr]
+    lead = [max(_r(t * s, yi), 10**-yi) for t, s in zip(tr, shares)]
+    lead = [min(a, t) for a, t in zip(lead, tr)]
+    g.hidden += [
+        {"applicant_id": slot["applicant_id"], "field": f"total_revenue_{g.years[0] - 1}", "value": tr[0]},
+        {"applicant_id": slot["applicant_id"], "field": f"lead_revenue_{g.years[0] - 1}", "value": lead[0]},
+    ]
+    tr3, lead3 = tr[1:], lead[1:]
+    g.put_yearly(rec, "total_revenue", g.with_avg(tr3, yi))
+    g.put_yearly(rec, "total_revenue_growth", g.growth_rows(tr))
+    g.put_yearly(rec, "lead_revenue", g.with_avg(lead3, yi))
+    g.put_yearly(rec, "lead_revenue_growth", g.growth_rows(lead))
+    g.put_yearly(rec, "lead_revenue_share", g.with_avg([_r(a / t * 100, pct) for a, t in zip(lead3, tr3)], pct))
+
+    rps = g.u(prof["revenue_per_above_scale"])
+    above = [max(3, int(round(t / rps * g.u((0.95, 1.05))))) for t in tr3]
+    g.put_yearly(rec, "above_scale_count", g.with_avg(above, g.prec["average"]))
+    prod = g.u(prof["productivity"])
+    emp = [max(50, int(round(t * 1e4 / (prod * (1 - 0.03 * (2 - i)) * g.u((0.97, 1.03)))))) for i, t in enumerate(tr3)]
+    g.put_yearly(rec, "employees", g.with_avg(emp, g.prec["average"]))
+    lp = [_r(t * 1e4 / e, g.prec["万元/人"]) for t, e in zip(tr3, emp)]
+    g.put_yearly(rec, "labor_productivity", g.with_avg(lp, g.prec["万元/人"]))
+
+    # enterprises of the lead industry
+    las = max(3, int(round(above[-1] * g.u((max(0.2, share0 - 0.1), min(1.0, share0 + 0.1))))))
+    rec["lead_above_scale_count"] = las
+    rec["lead_enterprise_count"] = int(round(las * g.u((1.5, 4.0))))
+    n = rec["lead_enterprise_count"]
+    rec["tech_sme_count"] = int(round(n * g.u((0.2, 0.5))))
+    rec["high_tech_count"] = int(round(n * g.u((0.15, 0.45))))
+    rec["srdi_sme_count"] = int(round(n * g.u((0.05, 0.2))))
+    rec["little_giant_count"] = int(round(rec["srdi_sme_count"] * g.u((0.1, 0.35))))
+    rec["single_champion_count"] = min(int(g.rng.poisson(0.4 + las / 60)), las)
+    rec["quality_enterprise_weighted"] = g.weighted(rec, "quality_enterprise_weighted")
+
+    # R&D
+    rdi = [_r(g.u(prof["rd_intensity"]), pct) for _ in tr3]
+    g.put_yearly(rec, "park_rd_intensity", g.with_avg(rdi, pct))
+    target = g.u(prof["lead_rd_intensity"])
+    lead_rd = []
+    for a, t, i in zip(lead3, tr3, rdi):
+        v = _floor(min(a * target * g.u((0.93, 1.07)) / 100, i * t / 100), yi)
+        lead_rd.append(max(v, 10**-yi))
+    g.put_yearly(rec, "lead_rd", g.with_avg(lead_rd, yi))
+    g.put_yearly(rec, "lead_rd_intensity", g.with_avg([_r(r / a * 100, pct) for r, a in zip(lead_rd, lead3)], pct))
+    g.put_yearly(rec, "tech_contract_value", g.with_avg([_r(a * g.u((0.02, 0.1)), yi) for a in lead3], yi))
+    g.put_yearly(rec, "financing", g.with_avg([_r(a * g.u((0.01, 0.08)), yi) for a in lead3], yi))
+
+    # platforms
+    size = math.sqrt(lead3[-1] / 300)
+    for key, lam in {
+        "national_lab_count": 0.05, "key_lab_count": 1.0, "mfg_innovation_center_count": 0.2,
+        "tech_innovation_center_count": 0.15, "emerging_innovation_center_count": 0.1,
+        "engineering_center_count": 0.3, "major_facility_count": 0.08, "pilot_incubator_count": 1.5,
+    }.items():
+        rec[key] = int(g.rng.poisson(lam * size))
+    rec["platform_weighted"] = g.weighted(rec, "platform_weighted")
+    g.patents(rec, int(round(rec["lead_revenue_avg"] * g.u((2, 10)))) + int(g.rng.integers(20, 200)), 0.6 * size, 2.0 * size)
+
+    # talent of the lead industry
+    g.talent(rec, max(100, int(round(emp[-1] * g.u((0.35, 0.8))))), [(0.03, 0.15), (0.02, 0.08), (0.05, 0.2)])
+
+    # smart factories (per 规模以上企业 of the lead industry)
+    lvl = {"sf_leading": 0.004, "sf_excellent": 0.02, "sf_advanced": g.u((0.03, 0.12)), "sf_basic": g.u((0.1, 0.35))}
+    left = las
+    for key, p in lvl.items():
+        rec[key] = min(int(g.rng.binomial(las, p)), left)
+        left -= rec[key]
+    rec["sf_weighted"] = g.weighted(rec, "sf_weighted")
+    rec["sf_share"] = _r(sum(rec[k] for k in lvl) / las * 100, pct)
+
+    # land
+    built = max(10.0, _r(rec["total_revenue_avg"] * 1e4 / g.u(prof["output_intensity"]), g.prec["公顷"]))
+    catalogue = float(zone["核准面积_公顷"]) if not sub and pd.notna(zone["核准面积_公顷"]) else 0.0
+    planned = catalogue if catalogue >= built * 1.05 else _r(built / g.u((0.55, 0.95)), g.prec["公顷"])
+    rec["planned_area"], rec["built_area"] = _r(planned, g.prec["公顷"]), built
+    out_int = _r(rec["total_revenue_avg"] * 1e4 / built, g.prec["万元/公顷"])
+    rec["land_output_intensity"] = out_int
+    rec["land_investment_intensity"] = _r(out_int * g.u((0.25, 0.6)), g.prec["万元/公顷"])
+
+    # top-10 enterprises of the lead industry (sum <= lead_revenue_2025)
+    total = lead3[-1] * g.u((0.35, 0.8))
+    w = np.sort(g.rng.dirichlet(np.ones(10) * 1.2))[::-1]
+    prods = g.s["domains"][slot["domain_id"]]["products"]
+    tops = [
+        {
+            "applicant_id": slot["applicant_id"],
+            "rank": i + 1,
+            "enterprise": g.company_name(slot["province"], slot["domain_id"], city=city if len(city) <= 3 else None),
+            "revenue": max(_floor(total * wi, yi), 0.0),
+            "business": f"{g.pick(prods)}、{g.pick(prods)}的研发、生产和销售",
+        }
+        for i, wi in enumerate(w)
+    ]
+    rec["_city"] = city
+    return rec, tops
+
+
+def _enterprise(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+    dprof = g.s["domains"][slot["domain_id"]]
+    prof = dprof["enterprise"]
+    pct, yi = g.prec["%"], g.prec["亿元"]
+    names = g.s["names"]
+    rec = _common(g, slot)
+    city = g.pick(g._cities[slot["province"]])
+    rec["name"] = g.company_name(slot["province"], slot["domain_id"], city=city)
+    rec["applicant_unit"] = rec["name"]
+    rec["credit_code"] = g.credit_code(slot["province"])
+    rec["ownership"] = g.pick_weighted(names["ownership"])
+    rec["address"] = f"{slot['province']}{city}市{g.pick(names['roads'])}{int(g.rng.integers(1, 999))}号"
+    prods = dprof["products"]
+    rec["main_business"] = f"{g.pick(prods)}、{g.pick(prods)}等{rec['domain']}产品的研发、生产、销售和技术服务"
+    y0, y1 = g.s["filing"]["founded_years"]
+    rec["founded_date"] = g.date_between(pd.Timestamp(y0, 1, 1), pd.Timestamp(y1, 12, 31))
+    rec["legal_rep"] = g.person()
+    rec["contact"] = f"{g.person()} {g.pick(names['ent_contact_titles'])}"
+    rec["phone"] = g.phone()
+
+    tr = g.yearly_amounts(g.logu(prof["revenue"]), g.growth_draw(prof))
+    small = tr[-1] < 40
+    rec["is_high_tech"] = bool(g.rng.random() < 0.88)
+    rec["is_srdi_sme"] = bool(g.rng.random() < (0.6 if small else 0.08))
+    rec["is_little_giant"] = bool(rec["is_srdi_sme"] and g.rng.random() < 0.45)
+    rec["is_single_champion"] = bool(g.rng.random() < (0.08 if small else 0.25))
+    k = int(g.rng.integers(0, 3))
+    other = list(g.rng.choice(names["other_recognition"], size=k, replace=False)) if k else []
+    rec["other_recognition"] = "、".join(map(str, other)) if other else None
+
+    share0 = g.u(prof["domain_share"])
+    shares = [min(1.0, max(0.05, share0 + g.u((-0.03, 0.03)))) for _ in tr]
+    dom = [min(max(_r(t * s, yi), 10**-yi), t) for t, s in zip(tr, shares)]
+    g.hidden += [
+        {"applicant_id": slot["applicant_id"], "field": f"total_revenue_{g.years[0] - 1}", "value": tr[0]},
+        {"applicant_id": slot["applicant_id"], "field": f"domain_revenue_{g.years[0] - 1}", "value": dom[0]},
+    ]
+    tr3, dom3 = tr[1:], dom[1:]
+    g.put_yearly(rec, "total_revenue", g.with_avg(tr3, yi))
+    g.put_yearly(rec, "total_revenue_growth", g.growth_rows(tr))
+    margin0 = g.u(prof["gross_margin"])
+    gm = [_r(margin0 + g.u((-2, 2)), pct) for _ in tr3]
+    g.put_yearly(rec, "gross_margin", g.with_avg(gm, pct))
+    g.put_yearly(rec, "taxes", g.with_avg([max(_r(t * g.u(prof["tax_rate"]) / 100, yi), 10**-yi) for t in tr3], yi))
+    prod = g.u(prof["productivity"])
+    emp = [max(30, int(round(t * 1e4 / (prod * (1 - 0.03 * (2 - i)) * g.u((0.97, 1.03)))))) for i, t in enumerate(tr3)]
+    g.put_yearly(rec, "employees", g.with_avg(emp, g.prec["average"]))
+    g.put_yearly(rec, "domain_revenue", g.with_avg(dom3, yi))
+    g.put_yearly(rec, "domain_revenue_growth", g.growth_rows(dom))
+    g.put_yearly(rec, "domain_revenue_share", g.with_avg([_r(a / t * 100, pct) for a, t in zip(dom3, tr3)], pct))
+    g.put_yearly(rec, "domain_gross_margin", g.with_avg([_r(m + g.u((-3, 6)), pct) for m in gm], pct))
+
+    rdi0 = g.u(prof["rd_intensity"])
+    rdi = [_r(rdi0 * g.u((0.92, 1.08)), pct) for _ in tr3]
+    g.put_yearly(rec, "rd_intensity", g.with_avg(rdi, pct))
+    drd = []
+    for a, t, i in zip(dom3, tr3, rdi):
+        cap = i * t / 100
+        v = _floor(min(a * rdi0 * g.u((0.8, 1.25)) / 100, cap), yi)
+        drd.append(v if v > 0 else _floor(cap, yi) or 10**-yi)
+    g.put_yearly(rec, "domain_rd", g.with_avg(drd, yi))
+    g.put_yearly(rec, "domain_rd_intensity", g.with_avg([_r(r / a * 100, pct) for r, a in zip(drd, dom3)], pct))
+
+    size = math.sqrt(dom3[-1] / 50)
+    for key, lam in {
+        "nsa_special": 0.002, "nsa_first": 0.01, "nsa_second": 0.05, "tia_special": 0.002, "tia_first": 0.03,
+        "tia_second": 0.15, "stp_special": 0.005, "stp_first": 0.08, "stp_second": 0.4, "provincial_awards": 3.0,
+    }.items():
+        rec[key] = int(g.rng.poisson(lam * size))
+    rec["award_weighted"] = g.weighted(rec, "award_weighted")
+    g.patents(rec, int(round(rec["domain_revenue_avg"] * g.u((1, 6)))) + int(g.rng.integers(10, 80)), 0.15 * size, 0.5 * size)
+    for key, lam in {"std_international": 0.4, "std_national": 3.0, "std_industry": 5.0}.items():
+        rec[key] = int(g.rng.poisson(lam * size))
+    rec["standard_weighted"] = g.weighted(rec, "standard_weighted")
+    g.talent(rec, max(20, int(round(emp[-1] * g.u((0.4, 0.95))))), [(0.05, 0.35), (0.03, 0.12), (0.05, 0.2)])
+
+    total = dom3[-1] * g.u((0.5, 0.95))
+    w = np.sort(g.rng.dirichlet(np.ones(5) * 1.5))[::-1]
+    ms = np.sort(g.rng.uniform(0.5, 40, size=5))[::-1]
+    picks = list(g.rng.permutation(len(prods)))
+    tops = [
+        {
+            "applicant_id": slot["applicant_id"],
+            "rank": i + 1,
+            "product": f"{prods[picks[i % len(picks)]]}{'' if i < len(picks) else f'（{i + 1}型）'}",
+            "sales": max(_floor(total * wi, yi), 0.0),
+            "market_share": _r(m, pct),
+        }
+        for i, (wi, m) in enumerate(zip(w, ms))
+    ]
+    rec["_city"] = city
+    return rec, tops
+
+
+def _texts(g: _Generator, rec: Mapping[str, Any], domain_id: str) -> tuple[list[dict], dict]:
+    cat = rec["category"]
+    lead = "lead_revenue" if cat == "park" else "domain_revenue"
+    y = g.years[-1]
+    ctx = {
+        "name": rec["name"],
+        "province": rec["province"],
+        "city": rec["_city"],
+        "domain": rec["domain"],
+        "rev": f"{rec['total_revenue_' + str(y)]:.2f}",
+        "growth": f"{rec['total_revenue_growth_' + str(y)]:.2f}",
+        "rd": f"{rec.get('rd_intensity_' + str(y), rec.get('park_rd_intensity_' + str(y))):.2f}",
+        "patents": rec["invention_patents"],
+        "talent": rec["high_level_talent"],
+        "year1": y + 1,
+        "year2": y + 2,
+        "year3": y + 3,
+        "target_rev": f"{rec[f'{lead}_{y}'] * g.u((1.3, 1.8)):.0f}",
+    }
+    rows = []
+    for section in section_ids(cat, g.cfg):
+        target = int(g.rng.integers(*g.s["texts"]["target_chars"]))
+        rows.append({"applicant_id": rec["applicant_id"], "section": section, "text": long_text(section, cat, domain_id, ctx, g.rng, target, g.cfg)})
+    return rows, ctx
+
+
+def _applicant(g: _Generator, slot: Mapping[str, Any]) -> dict:
+    rec, tops = (_park if slot["category"] == "park" else _enterprise)(g, slot)
+    texts, ctx = _texts(g, rec, slot["domain_id"])
+    return {"rec": rec, "tops": tops, "texts": texts, "ctx": ctx, "slot": dict(slot)}
+
+
+# ----------------------------------------------------------------------------- faults
+
+
+class _Faults:
+    """Injects faults into the generated records; collects truth rows and raw overrides."""
+
+    def __init__(self, g: _Generator, items: dict[str, dict]):
+        self.g = g
+        self.items = items
+        self.truth: list[dict] = []
+        self.raw: list[dict] = []
+        self.used: set[str] = set()
+        self.schema = g.schema
+
+    def add(self, aid: str, field: str, kind: str, original: Any, injected: Any, note: str) -> None:
+        self.truth.append(
+            {"applicant_id": aid, "field": field, "kind": kind, "original": _num_repr(original), "injected": _num_repr(injected), "note": note}
+        )
+        self.used.add(aid)
+
+    # ---- field sets (from the schema, per category)
+    def _fields(self, category: str, pred) -> list[str]:
+        return [i for i, f in self.schema.iterrows() if category in f.forms and pred(i, f)]
+
+    def _cols(self, field: str, years_only: bool = True) -> list[str]:
+        cols = yearly_columns(field, self.g.cfg)
+        return cols[:-1] if years_only else cols
+
+    def decimals(self, col: str) -> int:
+        base = col
+        for suffix in [str(y) for y in self.g.years] + [self.g.avg]:
+            if col.endswith("_" + suffix) and col[: -len(suffix) - 1] in self.schema.index:
+                base = col[: -len(suffix) - 1]
+                if suffix == self.g.avg and self.schema.loc[base, "integer"]:
+                    return int(self.g.prec["average"])
+        f = self.schema.loc[base]
+        if base.endswith("_weighted"):
+            return int(self.g.prec["weighted"])
+        if f.integer:
+            return 0
+        return int(self.g.prec.get(f.unit, 2))
+
+    # ---- per-applicant kinds: each returns True when applied
+    def growth_mismatch(self, aid: str) -> bool:
+        rec = self.items[aid]["rec"]
+        cat = rec["category"]
+        fields = self._fields(cat, lambda i, f: isinstance(f.growth_of, str))
+        field = self.g.pick(fields)
+        col = f"{field}_{self.g.pick(self.g.years[1:])}"
+        d = self.g.prec["%"]
+        shift = self.g.u(self.g.s["faults"]["growth_mismatch"]["shift_pp"]) * self.g.pick([-1, 1])
+        orig = rec[col]
+        rec[col] = _r(orig + shift, d)
+        cols = self._cols(field)
+        rec[f"{field}_{self.g.avg}"] = self.g.mean([rec[c] for c in cols], d)
+        self.add(aid, col, "growth_mismatch", orig, rec[col], f"增长率应为 {orig:.2f}%，填报为 {rec[col]:.2f}%（近三年平均值随之重算）")
+        return True
+
+    def unit_slip(self, aid: str) -> bool:
+        rec = self.items[aid]["rec"]
+        fields = self._fields(rec["category"], lambda i, f: f.unit == "亿元" and f.kind == "yearly")
+        col = self.g.pick([c for f in fields for c in self._cols(f)])
+        factor = self.g.s["faults"]["unit_slip"]["factor"]
+        orig = rec[col]
+        rec[col] = _r(orig * factor, self.g.prec["亿元"])
+        self.add(aid, col, "unit_slip", orig, rec[col], f"以万元填报亿元：{orig} 亿元写成 {rec[col]}（×{factor}）")
+        return True
+
+    def share_over_100(self, aid: str) -> bool:
+        rec = self.items[aid]["rec"]
+        fields = self._fields(rec["category"], lambda i, f: f.unit == "%" and "share" in i)
+        cols = [c for f in fields for c in (self._cols(f) if self.schema.loc[f, "kind"] == "yearly" else [f])]
+        col = self.g.pick(cols)
+        orig = rec[col]
+        inj = _r(orig * 10, self.g.prec["%"]) if orig * 10 > 100.5 else _r(100 + self.g.u((0.5, 60)), self.g.prec["%"])
+        rec[col] = inj
+        self.add(aid, col, "share_over_100", orig, inj, f"比重 {inj}% 超过 100%")
+        return True
+
+    def part_exceeds_whole(self, aid: str) -> bool:
+        g, rec = self.g, self.items[aid]["rec"]
+        yi = g.prec["亿元"]
+        y = g.pick(g.years)
+        options = ["talent"]
+        if rec["patent_gold"] + rec["patent_silver"] >= 1:
+            options.append("patents")
+        if rec["category"] == "park":
+            options += ["area", "lead_revenue"]
+        else:
+            options += ["domain_revenue", "domain_rd"]
+        which = g.pick(options)
+        if which == "talent":
+            col, orig = "high_level_talent", rec["high_level_talent"]
+            inj = rec["workforce"] + int(g.rng.integers(1, max(2, rec["workforce"] // 5)))
+            note = f"高水平人才 {inj} 人多于从业人员总数 {rec['workforce']} 人"
+        elif which == "patents":
+            col, orig = "invention_patents", rec["invention_patents"]
+            inj = rec["patent_gold"] + rec["patent_silver"] - 1
+            note = f"专利奖金奖与银奖合计 {rec['patent_gold'] + rec['patent_silver']} 件多于有效发明专利 {inj} 件"
+        elif which == "area":
+            col, orig = "built_area", rec["built_area"]
+            inj = _r(rec["planned_area"] * g.u((1.05, 1.6)), g.prec["公顷"])
+            note = f"建成面积 {inj} 公顷大于规划面积 {rec['planned_area']} 公顷"
+        elif which in ("lead_revenue", "domain_revenue"):
+            col, orig = f"{which}_{y}", rec[f"{which}_{y}"]
+            inj = _r(rec[f"total_revenue_{y}"] * g.u((1.05, 1.4)), yi)
+            note = f"{col} = {inj} 亿元大于总营业收入 {rec[f'total_revenue_{y}']} 亿元"
+        else:
+            col, orig = f"domain_rd_{y}", rec[f"domain_rd_{y}"]
+            total_rd = rec[f"rd_intensity_{y}"] * rec[f"total_revenue_{y}"] / 100
+            inj = _r(total_rd * g.u((1.2, 2.0)) + 10**-yi, yi)
+            note = f"重点领域研发投入 {inj} 亿元大于研发投入总额 {total_rd:.4f} 亿元"
+        rec[col] = inj
+        self.add(aid, col, "part_exceeds_whole", orig, inj, note)
+        return True
+
+    def _numeric_cols(self, rec: Mapping[str, Any]) -> list[str]:
+        cols = []
+        for f, row in self.schema.iterrows():
+            if rec["category"] not in row.forms or row.kind not in ("yearly", "number", "count"):
+                continue
+            cols += yearly_columns(f, self.g.cfg) if row.kind == "yearly" else [f]
+        return [c for c in cols if c in rec and isinstance(rec[c], (int, float)) and not (isinstance(rec[c], float) and math.isnan(rec[c]))]
+
+    def number_as_text(self, aid: str) -> bool:
+        g, rec = self.g, self.items[aid]["rec"]
+        cols = self._numeric_cols(rec)
+        variants = {
+            "thousands": [c for c in cols if abs(rec[c]) >= 1000],
+            "percent": [c for c in cols if self.schema.loc[self._base(c), "unit"] == "%"],
+            "fullwidth": cols,
+        }
+        variant = g.pick([k for k, v in variants.items() if v])
+        col = g.pick(variants[variant])
+        v, d = rec[col], self.decimals(col)
+        text = f"{v:,.{d}f}" if variant == "thousands" else f"{v:.{d}f}%" if variant == "percent" else f"{v:.{d}f}".translate(_FULLWIDTH)
+        self.raw.append({"applicant_id": aid, "field": col, "raw": text})
+        self.add(aid, col, "number_as_text", v, text, f"数字以文本填写（{ {'thousands': '千分位', 'percent': '百分号', 'fullwidth': '全角数字'}[variant] }），应读作 {v}")
+        return True
+
+    def _base(self, col: str) -> str:
+        for suffix in [str(y) for y in self.g.years] + [self.g.avg]:
+            if col.endswith("_" + suffix) and col[: -len(suffix) - 1] in self.schema.index:
+                return col[: -len(suffix) - 1]
+        return col
+
+    def blank_or_none(self, aid: str) -> bool:
+        g, rec = self.g, self.items[aid]["rec"]
+        keys = {"applicant_id", "category", "province", "domain", "name", "recommender", "applicant_unit", "credit_code"}
+        cols = [c for c in self._numeric_cols(rec) if self.schema.loc[self._base(c), "required"]]
+        cols += [f for f, row in self.schema.iterrows() if rec["category"] in row.forms and row.kind == "text" and row.required and f not in keys and f in rec]
+        col = g.pick(cols)
+        token = g.pick(list(g.s["faults"]["blank_or_none"]["tokens"]))
+        orig = rec[col]
+        rec[col] = None if isinstance(orig, str) else math.nan
+        self.raw.append({"applicant_id": aid, "field": col, "raw": token})
+        self.add(aid, col, "blank_or_none", orig, token, f"必填项填写为“{token}”" if token else "必填项空白")
+        return True
+
+    def province_alias(self, aid: str) -> bool:
+        rec = self.items[aid]["rec"]
+        row = self.g.provinces.loc[rec["province"]]
+        aliases = [a for a in row.aliases if a != rec["province"]]
+        alias = self.g.pick(aliases)
+        self.raw.append({"applicant_id": aid, "field": "province", "raw": alias})
+        self.add(aid, "province", "province_alias", rec["province"], alias, f"省份写作“{alias}”，应为“{rec['province']}”")
+        return True
+
+    def bad_check_digit(self, aid: str) -> bool:
+        rec = self.items[aid]["rec"]
+        if rec["category"] != "enterprise":
+            return False
+        code = rec["credit_code"]
+        wrong = self.g.pick([c for c in CREDIT_CODE_CHARSET if c != code[-1]])
+        rec["credit_code"] = code[:-1] + wrong
+        self.add(aid, "credit_code", "bad_check_digit", code, rec["credit_code"], f"校验位应为 {code[-1]}，填报为 {wrong}")
+        return True
+
+    def text_too_long(self, aid: str) -> bool:
+        g, item = self.g, self.items[aid]
+        rows = [t for t in item["texts"] if t["section"] != "recommender_opinion"]
+        row = g.pick(rows)
+        limit = int(g.cfg["fields"]["longtext_max_chars"])
+        target = limit + int(g.rng.integers(*g.s["texts"]["too_long_extra"]))
+        orig = row["text"]
+        text = orig
+        while len(text) < target:
+            text += long_text(row["section"], item["rec"]["category"], item["slot"]["domain_id"], item["ctx"],
+                              g.rng, min(limit, target - len(text) + 50), g.cfg)
+        row["text"] = text
+        self.add(aid, row["section"], "text_too_long", len(orig), len(text), f"文本 {len(text)} 字，超过 {limit} 字上限（原 {len(orig)} 字）")
+        return True
+
+
+def _fault_counts(g: _Generator, n_base: int, fault_rate: float) -> dict[str, int]:
+    kinds = list(g.s["faults"])
+    if fault_rate <= 0:
+        return {k: 0 for k in kinds}
+    if fault_rate > 1:
+        raise ValueError(f"故障比例 fault_rate 应在 0 与 1 之间：{fault_rate}")
+    total = max(len(kinds), int(round(fault_rate * n_base)))
+    w = np.array([float(g.s["faults"][k]["weight"]) for k in kinds])
+    extra = g.rng.multinomial(total - len(kinds), w / w.sum())
+    return {k: 1 + int(e) for k, e in zip(kinds, extra)}
+
+
+def _inject(g: _Generator, items: dict[str, dict], slots: list[dict], counts: dict[str, int]) -> _Faults:
+    fx = _Faults(g, items)
+    quota = quota_table(g.cfg).set_index(["province", "category"])["quota"]
+    cats = g.cfg["fields"]["categories"]
+    width = int(g.cfg["intake"]["id_number_width"])
+
+    # duplicate_filing: enterprise B (province pB) replaced by enterprise A of another province
+    ents = [s["applicant_id"] for s in slots if s["category"] == "enterprise"]
+    for _ in range(counts.get("duplicate_filing", 0)):
+        free = [a for a in ents if a not in fx.used]
+        a = g.pick(free)
+        pa = items[a]["rec"]["province"]
+        b = g.pick([x for x in free if items[x]["rec"]["province"] != pa])
+        src, dst = items[a], items[b]
+        old = dst["rec"]
+        rec = {**src["rec"]}
+        for key in ("applicant_id", "province", "recommender", "filled_date", "recommender_opinion_date"):
+            rec[key] = old[key]
+        dst["rec"] = rec
+        dst["tops"] = [{**t, "applicant_id": b} for t in src["tops"]]
+        dst["texts"] = [{**t, "applicant_id": b} for t in src["texts"]]
+        dst["slot"] = {**dst["slot"], "domain_id": src["slot"]["domain_id"]}
+        fx.add(b, "credit_code", "duplicate_filing", old["credit_code"], rec["credit_code"],
+               f"与 {a}（{pa}）为同一企业“{rec['name']}”（统一社会信用代码 {rec['credit_code']}），由 {old['province']} 重复推荐")
+        fx.used.add(a)
+
+    # over_quota: one more applicant than the quota in a province and category
+    pairs = [(p, c) for p in g.provinces.index for c in cats]
+    order = list(g.rng.permutation(len(pairs)))
+    for i in range(min(counts.get("over_quota", 0), len(pairs))):
+        p, c = pairs[order[i]]
+        q = int(quota[(p, c)]) * g.scale
+        aid = f"{cats[c]['id_prefix']}-{g.provinces.loc[p, 'id_code']}-{q + 1:0{width}d}"
+        ids = list(g.domains.index)
+        d = g.pick(ids, [g.s["domains"][x]["weight"] for x in ids])
+        slot = {"province": p, "category": c, "domain_id": d, "applicant_id": aid}
+        items[aid] = _applicant(g, slot)
+        slots.append(slot)
+        fx.add(aid, "province", "over_quota", q, q + 1, f"{p}推荐{cats[c]['label']} {q + 1} 个，超出名额 {q} 个")
+
+    # per-applicant kinds, one per applicant
+    per = [k for k in counts if g.s["faults"][k]["scope"] == "applicant"]
+    for kind in per:
+        for _ in range(counts[kind]):
+            free = [a for a in items if a not in fx.used]
+            g.rng.shuffle(free)
+            for aid in free:
+                if getattr(fx, kind)(aid):
+                    break
+            else:
+                raise RuntimeError(f"找不到可注入“{kind}”故障的申报对象")
+    return fx
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+def _frame(records: list[dict], cfg: Mapping[str, Any]) -> pd.DataFrame:
+    cols = applicant_columns(None, cfg)
+    schema = field_schema(cfg).set_index("id")
+    raw = pd.DataFrame([{c: r.get(c) for c in cols} for r in records], columns=cols)
+    out: dict[str, pd.Series] = {}
+    for c in cols:
+        base = c if c in schema.index else c.rsplit("_", 1)[0]
+        kind = schema.loc[base, "kind"] if base in schema.index else "text"
+        col = raw[c]
+        if kind in ("yearly", "number", "count"):
+            out[c] = pd.to_numeric(col, errors="coerce").astype("float64")
+        elif kind == "bool":
+            out[c] = col.astype("boolean")
+        elif kind == "date":
+            out[c] = pd.to_datetime(col).astype("datetime64[ns]")
+        else:
+            out[c] = col.astype("str").where(col.notna())
+    out["source_file"] = pd.Series([None] * len(raw), dtype="str")
+    df = pd.DataFrame(out)
+    return df
+
+
+def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: Any = None, progress: bool = False) -> SyntheticBatch:
+    """Generate the synthetic national batch with its faults and their ground truth.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator: the same seed gives identical frames.
+    scale : int
+        Multiplies every quota (scale=2: 76 parks and 760 enterprises, ids unique).
+    fault_rate : float
+        Share of applicants carrying one fault (0 to 1). When > 0, every fault kind of
+        ``synth.yaml`` appears at least once.
+    config : optional
+        Anything :func:`nebase_analysis.config.resolve_config` takes.
+    progress : bool
+        Show a tqdm progress bar (stderr).
+
+    Returns
+    -------
+    SyntheticBatch
+
+    Examples
+    --------
+    >>> s = generate(seed=3, fault_rate=0.05)
+    >>> len(s.truth) >= 11, set(s.truth.columns) == set(FAULT_COLUMNS)
+    (True, True)
+    """
+    cfg = resolve_config(config)
+    if int(scale) < 1:
+        raise ValueError(f"scale 应为正整数：{scale}")
+    g = _Generator(int(seed), int(scale), cfg)
+    slots = _slots(g)
+    items: dict[str, dict] = {}
+    iterator: Iterable = slots
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(slots, desc="生成申报对象", unit="个", leave=False)
+    for slot in iterator:
+        items[slot["applicant_id"]] = _applicant(g, slot)
+    counts = _fault_counts(g, len(items), float(fault_rate))
+    fx = _inject(g, items, slots, counts)
+
+    # order: province order of provinces.yaml, parks before enterprises, by id
+    prov_order = {p: i for i, p in enumerate(g.provinces.index)}
+    cat_order = {c: i for i, c in enumerate(cfg["fields"]["categories"])}
+    ids = sorted(items, key=lambda a: (prov_order[items[a]["rec"]["province"]], cat_order[items[a]["rec"]["category"]], a))
+    recs = [items[a]["rec"] for a in ids]
+    applicants = _frame(recs, cfg)
+    tops_e = pd.DataFrame([t for a in ids for t in items[a]["tops"] if "enterprise" in t], columns=["applicant_id", "rank", "enterprise", "revenue", "business"])
+    tops_p = pd.DataFrame([t for a in ids for t in items[a]["tops"] if "product" in t], columns=["applicant_id", "rank", "product", "sales", "market_share"])
+    for t in (tops_e, tops_p):
+        t["rank"] = t["rank"].astype("int64")
+    texts = pd.DataFrame([t for a in ids for t in items[a]["texts"]], columns=["applicant_id", "section", "text"])
+    summary_rows, seq = [], {}
+    for r in recs:
+        seq[r["province"]] = seq.get(r["province"], 0) + 1
+        summary_rows.append({"province": r["province"], "recommender": r["recommender"], "seq": seq[r["province"]],
+                             "applicant_unit": r["applicant_unit"], "name": r["name"], "category": r["category"],
+                             "domain": r["domain"], "source_file": None})
+    summary = pd.DataFrame(summary_rows, columns=["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file"])
+    summary["seq"] = summary["seq"].astype("int64")
+    summary["source_file"] = summary["source_file"].astype("str").where(summary["source_file"].notna())
+    batch = Batch(applicants=applicants, top_enterprises=tops_e, top_products=tops_p, texts=texts, summary=summary)
+    truth = pd.DataFrame(fx.truth, columns=FAULT_COLUMNS).astype("str")
+    raw = pd.DataFrame(fx.raw, columns=RAW_COLUMNS).astype("str")
+    hidden = pd.DataFrame(g.hidden, columns=["applicant_id", "field", "value"])
+    hidden = hidden[hidden.applicant_id.isin(ids)].reset_index(drop=True)
+    return SyntheticBatch(batch=batch, raw_values=raw, truth=truth, hidden=hidden, seed=int(seed))
+
+
+def national_batch(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: Any = None) -> Batch:
+    """The synthetic national batch as a :class:`Batch` (values as intake would clean them).
+
+    See :func:`generate` for the parameters and for the faults' ground truth.
+
+    Examples
+    --------
+    >>> b = national_batch(seed=0, fault_rate=0)
+    >>> b.n_applicants
+    418
+    """
+    return generate(seed=seed, scale=scale, fault_rate=fault_rate, config=config).batch
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None) -> dict[str, Any]:
+    """Write a synthetic batch as provinces send it, with its ground truth.
+
+    ``<out>/applications/<省份>/...`` (filled templates and summary tables, by
+    :func:`nebase_analysis.templates.write_raw`, with ``raw_values`` written as given),
+    ``<out>/faults.csv`` (:attr:`SyntheticBatch.truth`, UTF-8), and, when the expert-panel
+    module is installed, the expert roster and filled score sheets under ``<out>/experts/``
+    (``nebase_analysis.experts.panels.write_synthetic_panels``).
+
+    Returns
+    -------
+    dict
+        ``faults`` (path of faults.csv), ``raw`` (what write_raw returned), ``experts``
+        (what write_synthetic_panels returned, or None when the module is absent).
+
+    Examples
+    --------
+    >>> s = generate(seed=0)                      # doctest: +SKIP
+    >>> write(s, "data/raw")["faults"]            # doctest: +SKIP
+    PosixPath('data/raw/faults.csv')
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        from nebase_analysis.templates import write_raw
+    except ImportError as exc:  # pragma: no cover - depends on the templates module being installed
+        raise RuntimeError(f"无法写出申报材料：未找到模板模块 nebase_analysis.templates（{exc}）") from exc
+    raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values)
+    faults = out / "faults.csv"
+    synthetic.truth.to_csv(faults, index=False, encoding="utf-8")
+    experts = None
+    try:
+        from nebase_analysis.experts.panels import write_synthetic_panels
+    except ImportError:
+        write_synthetic_panels = None
+    if write_synthetic_panels is not None:
+        experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed)
+    return {"faults": faults, "raw": raw, "experts": experts}
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def configure_parser(parser) -> None:
+    """Arguments of ``nebase synth``."""
+    parser.add_argument("--out", required=True, help="输出目录（如 data/raw）")
+    parser.add_argument("--seed", type=int, default=0, help="随机种子（默认 0）")
+    parser.add_argument("--scale", type=int, default=1, help="规模倍数（默认 1：38 个园区、380 家企业）")
+    parser.add_argument("--fault-rate", type=float, default=0.05, help="含故障申报对象的比例（默认 0.05）")
+    parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖包内配置）")
+
+
+def summary_text(synthetic: SyntheticBatch, config: Any = None) -> str:
+    """A Chinese summary of a synthetic batch (what ``nebase synth`` prints).
+
+    Examples
+    --------
+    >>> print(summary_text(generate(seed=0, fault_rate=0)).splitlines()[0])
+    合成全国申报批次：418 个申报对象（园区 38 个，企业 380 家），覆盖 32 个省级单位、10 个领域
+    """
+    cfg = resolve_config(config)
+    a = synthetic.batch.applicants
+    n_p, n_e = int((a.category == "park").sum()), int((a.category == "enterprise").sum())
+    lines = [f"合成全国申报批次：{len(a)} 个申报对象（园区 {n_p} 个，企业 {n_e} 家），覆盖 {a.province.nunique()} 个省级单位、{a.domain.nunique()} 个领域"]
+    if synthetic.truth.empty:
+        lines.append("未注入故障")
+    else:
+        labels = {k: v["label"] for k, v in cfg["synth"]["faults"].items()}
+        counts = synthetic.truth.kind.value_counts()
+        lines.append(f"注入故障 {len(synthetic.truth)} 处，涉及 {synthetic.truth.applicant_id.nunique()} 个申报对象：")
+        lines += [f"  {labels.get(k, k)}（{k}）：{int(counts[k])}" for k in labels if k in counts]
+    return "\n".join(lines)
+
+
+def run_cli(args) -> int:
+    """``nebase synth --out DIR --seed N [--scale K] [--fault-rate F]``."""
+    import sys
+
+    try:
+        synthetic = generate(seed=args.seed, scale=args.scale, fault_rate=args.fault_rate, config=args.config, progress=True)
+        result = write(synthetic, args.out, config=args.config)
+    except (ValueError, RuntimeError, FileNotFoundError) as exc:
+        print(f"nebase synth：{exc}", file=sys.stderr)
+        return 1
+    print(summary_text(synthetic, args.config))
+    print(f"申报材料已写入 {Path(args.out) / 'applications'}；故障真值：{result['faults']}")
+    print(f"专家名册与评分表：{Path(args.out) / 'experts'}" if result["experts"] is not None else "专家评分模块尚未安装：未生成专家名册与评分表")
+    return 0
