@@ -35,6 +35,9 @@ __all__ = [
     "box_by_group",
     "rank_intervals",
     "radar",
+    "html_link",
+    "stacked_barh",
+    "indicator_grid",
 ]
 
 
@@ -291,4 +294,64 @@ def radar(labels: Sequence[str], series: Mapping[str, Sequence[float]], *, title
     ax.set_yticks([25, 50, 75], ["25", "50", "75"], fontsize=6)
     ax.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.25, 1.12))
     ax.set_title(title, fontsize=10)
+    return fig
+
+
+def html_link(href: str, text: str):
+    """An escaped link to a *relative* address (outside addresses are refused: reports work offline)."""
+    from IPython.display import HTML
+
+    if "://" in href or href.startswith("//"):
+        raise ValueError(f"报告只能链接本地文件：{href}")
+    return HTML(f'<p><a href="{_html.escape(href, quote=True)}">{_html.escape(text)}</a></p>')
+
+
+def stacked_barh(wide, *, title: str, xlabel: str = "", config=None):
+    """Horizontal stacked bars: rows of ``wide`` are bars, columns the stacked parts (legend)."""
+    import numpy as np
+
+    cfg = resolve_config(config)
+    n = len(wide)
+    fig, ax = _fig(cfg, (8.0, max(2.5, 0.3 * n + 1.5)))
+    left = np.zeros(n)
+    for col, colour in zip(wide.columns, _palette(cfg, len(wide.columns))):
+        v = wide[col].to_numpy(dtype=float)
+        v = np.where(np.isfinite(v), v, 0.0)
+        ax.barh(range(n), v, left=left, color=colour, label=str(col))
+        left = left + v
+    ax.set_yticks(range(n), [str(s) for s in wide.index], fontsize=8)
+    ax.invert_yaxis()
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    return fig
+
+
+def indicator_grid(long, domain: str, *, title: str, ncols: int = 4, config=None):
+    """Small multiples: one box plot per indicator, the domain's values beside the national ones.
+
+    ``long`` holds one category (``indicator, label, domain, raw``).
+    """
+    import math
+
+    import matplotlib.pyplot as plt
+
+    cfg = resolve_config(config)
+    inds = list(dict.fromkeys(long["indicator"]))
+    labels = long.drop_duplicates("indicator").set_index("indicator")["label"]
+    nrows = max(1, math.ceil(len(inds) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.2 * nrows), squeeze=False)
+    colour = _palette(cfg, 1)[0]
+    for ax, ind in zip(axes.flat, inds):
+        sub = long[long["indicator"] == ind]
+        dom = sub.loc[sub["domain"] == domain, "raw"].dropna().to_numpy()
+        nat = sub["raw"].dropna().to_numpy()
+        ax.boxplot([dom, nat], tick_labels=["本领域", "全国"], widths=0.6, patch_artist=True,
+                   boxprops={"facecolor": colour, "alpha": 0.35}, flierprops={"markersize": 3})
+        ax.set_title(str(labels[ind]), fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(inds):]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
     return fig

@@ -1,0 +1,438 @@
+"""Every number a report shows, as tested functions on tidy DataFrames.
+
+The notebooks only call these and draw what they return. Inputs are the processed tables
+of the pipeline (``data/processed``) and the tables :mod:`~nebase_analysis.reports.prepare`
+writes once per run (``reports/_data``).
+
+Examples
+--------
+>>> import pandas as pd
+>>> robust_z(pd.Series([1.0, 2.0, 3.0, 4.0, 100.0])).round(2).tolist()
+[-1.35, -0.67, 0.0, 0.67, 65.43]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from nebase_analysis.config import resolve_config
+
+__all__ = [
+    "load_table",
+    "robust_z",
+    "applicant_overview",
+    "indicator_long",
+    "indicator_outliers",
+    "indicator_summary",
+    "province_summary",
+    "domain_province_matrix",
+    "issue_counts",
+    "top_issue_applicants",
+    "status_counts",
+    "rank_movers",
+    "dimension_profile",
+    "panel_reliability",
+    "require",
+    "expert_leniency",
+    "data_docs_link",
+]
+
+#: which stage writes which processed table (for error messages)
+_PRODUCER = {
+    "applicants": "nebase ingest", "issues": "nebase validate", "indicators": "nebase score",
+    "scores": "nebase score", "contributions": "nebase score", "dimension_scores": "nebase score",
+    "rank_intervals": "nebase score", "expert_scores": "nebase experts", "expert_aggregate": "nebase rank",
+    "reliability": "nebase rank", "expert_flags": "nebase rank", "final_ranking": "nebase rank",
+    "method_comparison": "nebase rank", "method_tau": "nebase rank",
+}
+
+
+def load_table(directory: str | Path, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read ``<directory>/<name>.parquet``, with a Chinese error naming the file and its stage.
+
+    Parameters
+    ----------
+    directory : path
+        ``data/processed`` or the prepared-tables folder.
+    name : str
+        Table name (file stem).
+    columns : sequence of str, optional
+        Columns that must be present.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        The file is missing (names the command that writes it), or lacks columns.
+    """
+    path = Path(directory) / f"{name}.parquet"
+    if not path.exists():
+        stage = _PRODUCER.get(name)
+        hint = f"（由 {stage} 生成）" if stage else ""
+        raise FileNotFoundError(f"缺少数据文件 {path}{hint}")
+    df = pd.read_parquet(path)
+    missing = [c for c in (columns or []) if c not in df.columns]
+    if missing:
+        raise ValueError(f"数据文件 {path} 缺少列：{'、'.join(missing)}")
+    return df
+
+
+def robust_z(values: pd.Series) -> pd.Series:
+    """Robust z-score: ``(x - median) / (1.4826 * MAD)``; 0 where the MAD is 0 and x is the median.
+
+    Missing values stay missing. When the MAD is 0, values off the median get ±inf.
+
+    Examples
+    --------
+    >>> robust_z(pd.Series([5.0, 5.0, 5.0, 6.0])).tolist()
+    [0.0, 0.0, 0.0, inf]
+    """
+    x = pd.to_numeric(values, errors="coerce").astype(float)
+    med = x.median()
+    mad = (x - med).abs().median()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (x - med) / (1.4826 * mad)
+    z = z.where(~((x - med) == 0), 0.0)
+    return z.where(x.notna())
+
+
+def applicant_overview(
+    applicants: pd.DataFrame,
+    final_ranking: pd.DataFrame | None = None,
+    issues: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per applicant: identity, final ranking figures and outstanding issues by severity.
+
+    Returns ``applicant_id, name, category, province, domain`` plus, where given, the
+    columns of ``final_ranking`` (``objective, expert, final, rank, selected, rank_low,
+    rank_median, rank_high, p_selected, stability`` …) and ``n_error, n_warning, n_info,
+    n_issues`` (0 when an applicant has none), sorted by ``applicant_id``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"applicant_id": ["E-GD-01", "P-GD-01"], "name": ["甲", "乙"], "category": ["enterprise", "park"],
+    ...                   "province": "广东省", "domain": "软件"})
+    >>> i = pd.DataFrame({"applicant_id": ["P-GD-01", "P-GD-01"], "severity": ["error", "info"]})
+    >>> applicant_overview(a, issues=i)[["applicant_id", "n_error", "n_issues"]].values.tolist()
+    [['E-GD-01', 0, 0], ['P-GD-01', 1, 2]]
+    """
+    keys = ["applicant_id", "name", "category", "province", "domain"]
+    out = applicants[keys].copy()
+    if final_ranking is not None and len(final_ranking.columns):
+        extra = [c for c in final_ranking.columns if c not in keys or c == "applicant_id"]
+        out = out.merge(final_ranking[extra], on="applicant_id", how="left")
+    sev = ["error", "warning", "info"]
+    if issues is not None:
+        counts = (
+            issues[issues["applicant_id"].notna()]
+            .assign(severity=lambda d: pd.Categorical(d["severity"], categories=sev))
+            .groupby(["applicant_id", "severity"], observed=False).size().unstack(fill_value=0)
+        )
+        counts.columns = [f"n_{c}" for c in counts.columns]
+        out = out.merge(counts, left_on="applicant_id", right_index=True, how="left")
+    for s in sev:
+        col = f"n_{s}"
+        out[col] = out[col].fillna(0).astype(int) if col in out else 0
+    out["n_issues"] = out[[f"n_{s}" for s in sev]].sum(axis=1).astype(int)
+    return out.sort_values("applicant_id", kind="stable").reset_index(drop=True)
+
+
+def indicator_long(contributions: pd.DataFrame, applicants: pd.DataFrame) -> pd.DataFrame:
+    """Indicator values in long form with each applicant's domain, category and province.
+
+    From the composite's ``contributions`` table (``applicant_id, indicator, label,
+    dimension, raw, normalised, contribution``); adds ``robust_z`` of ``raw`` within the
+    peer group (domain × category) and ``national_z`` within the category across domains.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"applicant_id": list("ABC"), "indicator": "x", "label": "指标", "dimension": "D",
+    ...                   "raw": [1.0, 2.0, 9.0], "normalised": [0.0, 0.1, 1.0], "contribution": [0.0, 1.0, 10.0]})
+    >>> a = pd.DataFrame({"applicant_id": list("ABC"), "domain": "软件", "category": "park", "province": "广东省", "name": list("甲乙丙")})
+    >>> indicator_long(c, a)["robust_z"].round(3).tolist()
+    [-0.674, 0.0, 4.721]
+    """
+    cols = ["applicant_id", "indicator", "label", "dimension", "raw", "normalised", "contribution"]
+    df = contributions[[c for c in cols if c in contributions.columns]].merge(
+        applicants[["applicant_id", "name", "domain", "category", "province"]], on="applicant_id", how="inner"
+    )
+    df["raw"] = pd.to_numeric(df["raw"], errors="coerce").astype(float)
+    df["robust_z"] = df.groupby(["domain", "category", "indicator"], sort=False)["raw"].transform(robust_z)
+    df["national_z"] = df.groupby(["category", "indicator"], sort=False)["raw"].transform(robust_z)
+    return df.sort_values(["domain", "category", "indicator", "applicant_id"], kind="stable").reset_index(drop=True)
+
+
+def indicator_outliers(long: pd.DataFrame, threshold: float | None = None, config=None) -> pd.DataFrame:
+    """Applicants whose indicator value is far from their peers (``|robust_z| > threshold``).
+
+    ``threshold`` defaults to ``reports.outlier_robust_z``. Sorted by ``|robust_z|`` descending.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"applicant_id": ["A", "B"], "name": ["甲", "乙"], "label": "指标", "raw": [1.0, 50.0],
+    ...                   "robust_z": [0.2, 9.0], "category": "park", "indicator": "x"})
+    >>> indicator_outliers(d, 3.5)["applicant_id"].tolist()
+    ['B']
+    """
+    if threshold is None:
+        threshold = float(resolve_config(config)["reports"]["outlier_robust_z"])
+    m = long[long["robust_z"].abs() > threshold].copy()
+    m["abs_z"] = m["robust_z"].abs()
+    m = m.sort_values(["abs_z", "applicant_id", "indicator"], ascending=[False, True, True], kind="stable")
+    return m.drop(columns="abs_z").reset_index(drop=True)
+
+
+def indicator_summary(long: pd.DataFrame, domain: str) -> pd.DataFrame:
+    """Per indicator and category: count, median, quartiles of the domain against the national ones.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"domain": ["软件", "软件", "氢"], "category": "park", "indicator": "x", "label": "指标",
+    ...                   "raw": [1.0, 3.0, 11.0]})
+    >>> s = indicator_summary(d, "软件")
+    >>> int(s["n"].iloc[0]), s[["median", "national_median"]].values.tolist()
+    (2, [[2.0, 3.0]])
+    """
+    def stats(g):
+        return pd.Series({"n": int(g.notna().sum()), "p25": g.quantile(0.25), "median": g.median(), "p75": g.quantile(0.75)})
+
+    keys = ["category", "indicator", "label"]
+    dom = long[long["domain"] == domain].groupby(keys, sort=True)["raw"].apply(stats).unstack()
+    nat = long.groupby(keys, sort=True)["raw"].apply(stats).unstack()
+    out = dom.join(nat[["median"]].rename(columns={"median": "national_median"}), how="left").reset_index()
+    out["n"] = out["n"].astype(int)
+    return out
+
+
+def province_summary(overview: pd.DataFrame, quotas: pd.DataFrame, *, score: str = "final") -> pd.DataFrame:
+    """Per province and category: applicants against quota, mean score, selected count.
+
+    Parameters
+    ----------
+    overview : DataFrame
+        From :func:`applicant_overview` (``province, category``, ``score`` column, ``selected``,
+        ``n_error``).
+    quotas : DataFrame
+        ``province, category, quota`` (:func:`nebase_analysis.config.quota_table`).
+
+    Returns
+    -------
+    DataFrame
+        ``province, category, n, quota, over_quota, mean_score, n_selected, n_error``
+        for every province × category of ``quotas`` (zeros where none filed).
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame({"province": ["广东省"] * 3, "category": ["park"] * 3, "final": [80.0, 60.0, 70.0],
+    ...                    "selected": [True, False, False], "n_error": [0, 2, 1]})
+    >>> q = pd.DataFrame({"province": ["广东省", "广东省"], "category": ["park", "enterprise"], "quota": [2, 20]})
+    >>> province_summary(ov, q).values.tolist()
+    [['广东省', 'park', 3, 2, 1, 70.0, 1, 3], ['广东省', 'enterprise', 0, 20, 0, nan, 0, 0]]
+    """
+    ov = overview.copy()
+    if "selected" not in ov:
+        ov["selected"] = False
+    if "n_error" not in ov:
+        ov["n_error"] = 0
+    if score not in ov:
+        ov[score] = np.nan
+    g = ov.groupby(["province", "category"], sort=False).agg(
+        n=("province", "size"), mean_score=(score, "mean"),
+        n_selected=("selected", lambda s: int(s.fillna(False).astype(bool).sum())), n_error=("n_error", "sum"),
+    )
+    out = quotas[["province", "category", "quota"]].merge(g.reset_index(), on=["province", "category"], how="left")
+    out["n"] = out["n"].fillna(0).astype(int)
+    out["n_selected"] = out["n_selected"].fillna(0).astype(int)
+    out["n_error"] = out["n_error"].fillna(0).astype(int)
+    out["quota"] = out["quota"].astype(int)
+    out["over_quota"] = (out["n"] - out["quota"]).clip(lower=0).astype(int)
+    return out[["province", "category", "n", "quota", "over_quota", "mean_score", "n_selected", "n_error"]]
+
+
+def domain_province_matrix(overview: pd.DataFrame, provinces: Sequence[str], domains: Sequence[str]) -> pd.DataFrame:
+    """Number of applicants per domain (rows) × province (columns), in the given orders, zeros kept.
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame({"domain": ["软件", "软件", "氢"], "province": ["广东省", "北京市", "广东省"]})
+    >>> domain_province_matrix(ov, ["北京市", "广东省"], ["软件", "氢"]).values.tolist()
+    [[1, 1], [0, 1]]
+    """
+    m = pd.crosstab(overview["domain"], overview["province"])
+    return m.reindex(index=list(domains), columns=list(provinces), fill_value=0).astype(int)
+
+
+def issue_counts(issues: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
+    """Issues counted by ``by`` and severity: one column per severity plus ``total``, largest first.
+
+    Examples
+    --------
+    >>> i = pd.DataFrame({"rule": ["a", "a", "b"], "severity": ["error", "warning", "error"]})
+    >>> issue_counts(i, "rule").values.tolist()
+    [['a', 1, 1, 0, 2], ['b', 1, 0, 0, 1]]
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    sev = ["error", "warning", "info"]
+    t = (
+        issues.assign(severity=pd.Categorical(issues["severity"], categories=sev))
+        .groupby([*by, "severity"], observed=False, dropna=False).size().unstack(fill_value=0)
+    )
+    t = t.reindex(columns=sev, fill_value=0)
+    t["total"] = t.sum(axis=1)
+    t = t[t["total"] > 0].reset_index()
+    return t.sort_values(["total", *by], ascending=[False] + [True] * len(by), kind="stable").reset_index(drop=True)
+
+
+def top_issue_applicants(overview: pd.DataFrame, n: int | None = None, config=None) -> pd.DataFrame:
+    """The applicants with most issues (errors first), ``n`` default ``reports.top_issue_applicants``.
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame({"applicant_id": list("ABC"), "n_error": [0, 2, 2], "n_warning": [5, 0, 1], "n_issues": [5, 2, 3]})
+    >>> top_issue_applicants(ov, 2)["applicant_id"].tolist()
+    ['C', 'B']
+    """
+    if n is None:
+        n = int(resolve_config(config)["reports"]["top_issue_applicants"])
+    ov = overview[overview["n_issues"] > 0]
+    return ov.sort_values(["n_error", "n_issues", "applicant_id"], ascending=[False, False, True], kind="stable").head(n).reset_index(drop=True)
+
+
+def status_counts(ranking: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """How many applicants carry each stability label (in the given order, zeros kept).
+
+    Examples
+    --------
+    >>> status_counts(pd.DataFrame({"stability": ["边界", "稳定入选", "边界"]}), ["稳定入选", "边界", "稳定未入选"]).values.tolist()
+    [['稳定入选', 1], ['边界', 2], ['稳定未入选', 0]]
+    """
+    c = ranking["stability"].value_counts()
+    return pd.DataFrame({"stability": list(labels), "n": [int(c.get(k, 0)) for k in labels]})
+
+
+def rank_movers(method_ranks: pd.DataFrame, n: int | None = None, config=None) -> pd.DataFrame:
+    """Applicants whose rank moves most across aggregation methods, and whose selection changes.
+
+    Parameters
+    ----------
+    method_ranks : DataFrame
+        ``applicant_id, method, rank, selected`` (one row per applicant and method).
+
+    Returns
+    -------
+    DataFrame
+        ``applicant_id, best, worst, spread, selection_changes`` (``True`` when selected
+        under some methods and not others) plus one column of ranks per method; sorted by
+        ``selection_changes`` then ``spread`` descending; the first ``n``
+        (``reports.top_movers``).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"applicant_id": ["A", "A", "B", "B"], "method": ["mean", "median"] * 2,
+    ...                   "rank": [1, 2, 2, 1], "selected": [True, False, False, True]})
+    >>> rank_movers(m, 5)[["applicant_id", "spread", "selection_changes"]].values.tolist()
+    [['A', 1, True], ['B', 1, True]]
+    """
+    if n is None:
+        n = int(resolve_config(config)["reports"]["top_movers"])
+    wide = method_ranks.pivot_table(index="applicant_id", columns="method", values="rank", aggfunc="first")
+    sel = method_ranks.groupby("applicant_id")["selected"].agg(lambda s: s.fillna(False).astype(bool).nunique() > 1)
+    out = pd.DataFrame({"best": wide.min(axis=1), "worst": wide.max(axis=1)})
+    out["spread"] = (out["worst"] - out["best"]).astype("Int64")
+    out["best"] = out["best"].astype("Int64")
+    out["worst"] = out["worst"].astype("Int64")
+    out["selection_changes"] = sel.reindex(out.index).fillna(False).astype(bool)
+    out = out.join(wide.astype("Int64")).reset_index()
+    out = out.sort_values(["selection_changes", "spread", "applicant_id"], ascending=[False, False, True], kind="stable")
+    return out.head(n).reset_index(drop=True)
+
+
+def dimension_profile(dimension_scores: pd.DataFrame, applicants: pd.DataFrame, applicant_id: str) -> pd.DataFrame:
+    """One applicant's dimension scores against the median of its peer group (domain × category).
+
+    Returns ``dimension, score, peer_median`` in the order the dimensions first appear.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"applicant_id": list("AABB"), "dimension": ["甲", "乙"] * 2, "dimension_score": [10.0, 20.0, 30.0, 40.0]})
+    >>> a = pd.DataFrame({"applicant_id": list("AB"), "domain": "软件", "category": "park"})
+    >>> dimension_profile(d, a, "A").values.tolist()
+    [['甲', 10.0, 20.0], ['乙', 20.0, 30.0]]
+    """
+    keyed = dimension_scores.merge(applicants[["applicant_id", "domain", "category"]], on="applicant_id", how="inner")
+    me = applicants.loc[applicants["applicant_id"] == applicant_id, ["domain", "category"]]
+    if me.empty:
+        raise KeyError(f"未知的申报主体：{applicant_id}")
+    dom, cat = me.iloc[0]
+    peers = keyed[(keyed["domain"] == dom) & (keyed["category"] == cat)]
+    order = list(dict.fromkeys(peers["dimension"]))
+    med = peers.groupby("dimension")["dimension_score"].median()
+    own = peers[peers["applicant_id"] == applicant_id].set_index("dimension")["dimension_score"]
+    return pd.DataFrame({"dimension": order, "score": [own.get(d, np.nan) for d in order], "peer_median": [med[d] for d in order]})
+
+
+def panel_reliability(reliability: pd.DataFrame, domain: str, measures: Sequence[str]) -> pd.DataFrame:
+    """Reliability of a domain's panels per criterion: one column per measure (rows: category × criterion).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"domain": "软件", "category": "park", "criterion": ["tasks", "tasks"], "criterion_name": "重点任务",
+    ...                   "measure": ["ICC2k", "kendall_w"], "value": [0.8, 0.6]})
+    >>> panel_reliability(r, "软件", ["ICC2k", "kendall_w"]).values.tolist()
+    [['park', 'tasks', '重点任务', 0.8, 0.6]]
+    """
+    r = reliability[(reliability["domain"] == domain) & (reliability["measure"].isin(list(measures)))]
+    idx = [c for c in ["category", "criterion", "criterion_name"] if c in r.columns]
+    t = r.pivot_table(index=idx, columns="measure", values="value", aggfunc="first", sort=True)
+    t = t.reindex(columns=[m for m in measures if m in t.columns])
+    t.columns.name = None
+    return t.reset_index()
+
+
+def require(frame: pd.DataFrame, columns: Sequence[str], source: str) -> pd.DataFrame:
+    """Return ``frame`` if it has ``columns``; else a Chinese error naming the missing ones and their source.
+
+    Examples
+    --------
+    >>> require(pd.DataFrame({"a": [1]}), ["a"], "x").shape
+    (1, 1)
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        stage = _PRODUCER.get(source)
+        raise ValueError(f"缺少 {source} 的列 {'、'.join(missing)}" + (f"（请先运行 {stage}）" if stage else ""))
+    return frame
+
+
+def expert_leniency(expert_scores: pd.DataFrame, applicant_ids: Sequence[str]) -> pd.DataFrame:
+    """Each expert's mean deviation from the other experts' mean on the same applicant and criterion.
+
+    Positive: more lenient than the panel. Returns ``expert_id, n, leniency`` sorted by leniency.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"applicant_id": ["A"] * 3, "expert_id": ["e1", "e2", "e3"], "criterion": "t", "score": [10.0, 20.0, 30.0]})
+    >>> expert_leniency(s, ["A"]).values.tolist()
+    [['e1', 1, -15.0], ['e2', 1, 0.0], ['e3', 1, 15.0]]
+    """
+    s = expert_scores[expert_scores["applicant_id"].isin(list(applicant_ids))].dropna(subset=["score"]).copy()
+    s["score"] = s["score"].astype(float)
+    g = s.groupby(["applicant_id", "criterion"])["score"]
+    tot, cnt = g.transform("sum"), g.transform("count")
+    s["dev"] = (s["score"] - (tot - s["score"]) / (cnt - 1)).where(cnt > 1)
+    out = s.groupby("expert_id").agg(n=("applicant_id", "nunique"), leniency=("dev", "mean")).reset_index()
+    return out.sort_values(["leniency", "expert_id"], kind="stable").reset_index(drop=True)
+
+
+def data_docs_link(data_dir: str | Path) -> str | None:
+    """Relative address (from a report at the top of the reports folder) of the GX Data Docs, if written.
+
+    Looks for ``index.html`` under a folder named like ``*data_docs*`` or ``gx*`` in the
+    reports folder (the parent of ``data_dir``); None when there is none.
+    """
+    reports = Path(data_dir).resolve().parent
+    hits = sorted(p for p in reports.rglob("index.html")
+                  if any("data_docs" in part or part.startswith("gx") for part in p.relative_to(reports).parts[:-1]))
+    return hits[0].relative_to(reports).as_posix() if hits else None
