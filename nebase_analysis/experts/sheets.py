@@ -108,7 +108,9 @@ def evaluation_points(domain: str, category: str, config: Any = None) -> pd.Data
         p = points.get(c["id"], {}) or {}
         rows.append({"criterion": c["id"], "name": c["name"], "max": float(c["max"]),
                      "general": p.get("general"), "domain_point": (p.get("domains") or {}).get(domain)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["domain_point"] = pd.Series([r["domain_point"] for r in rows], dtype=object)  # keep None, not NaN
+    return out
 
 
 # ---------------------------------------------------------------- writing
@@ -208,7 +210,7 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
         row += 1
         for p in points.itertuples(index=False):
             text = f"通用要点：{_text(p.general)}"
-            if p.domain_point:
+            if _text(p.domain_point):
                 text += f"\n{domain}领域要点：{p.domain_point}"
             ws.merge_range(row, 0, row, 1, scfg["criterion_header"].format(name=p.name, max=p.max), f_crit)
             ws.merge_range(row, 2, row, last_col, text, f_point)
@@ -250,7 +252,7 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
         for j, p in enumerate(points.itertuples(index=False)):
             ws.data_validation(first, c_first + j, last, c_first + j, {
                 "validate": "decimal" if scfg.get("decimals", True) else "integer",
-                "criteria": "between", "minimum": 0, "maximum": p.max,
+                "criteria": "between", "minimum": 0, "maximum": int(p.max) if p.max == int(p.max) else p.max,
                 "input_title": p.name[:32], "input_message": f"请填写 0 至 {p.max:g} 之间的分值"[:255],
                 "error_title": "分值超出范围", "error_message": f"{p.name}的分值须在 0 至 {p.max:g} 之间"[:255],
             })
