@@ -401,9 +401,11 @@ def _solve_offsets(x: np.ndarray, a: np.ndarray, e: np.ndarray, na: int, ne: int
     cmat = (inc.T @ w).toarray()
     m = np.diag(n_e) - cmat
     r = np.bincount(e, weights=x - xbar[a], minlength=ne)
-    lhs = np.vstack([m, n_e[None, :]])
-    rhs = np.concatenate([r, [0.0]])
-    b, *_ = np.linalg.lstsq(lhs, rhs, rcond=None)
+    # M is a graph Laplacian (null space: constants on a connected component) and the
+    # entries of r sum to zero, so (M + 11') b = r has the solution with sum(b) = 0; shifting
+    # by a constant keeps M b = r and sets the score-weighted mean offset to zero.
+    b = np.linalg.solve(m + 1.0, r)
+    b -= (n_e @ b) / n_e.sum()
     q = xbar - np.bincount(a, weights=b[e], minlength=na) / n_a
     return q, b
 
