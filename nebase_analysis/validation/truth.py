@@ -1,0 +1,112 @@
+"""Scoring validation against the synthetic ground truth (``synth.generate(...).truth``).
+
+For each fault kind the configured rules (``validation.yaml`` ``truth.issues``) count as
+detections. A fault ``(applicant_id, field, kind)`` is *recalled* when an issue of one
+of those rules names the applicant (or lists it in ``related``, for duplicates) and
+the faulty field is the issue's field or one of the figures it ``involved``. An issue
+counts towards *precision* when it matches a fault of that kind in the same way.
+Consequential issues (``caused_by`` set) are not scored: they follow from the issue on
+the figure they name, which is.
+
+Faults that cleaning repairs (``number_as_text``, ``province_alias``) never reach the
+issues table: they are scored against the batch's ``cleaning_log`` instead, a log row
+counting when its rule (or one of its ``+``-joined parts) is configured for the kind
+under ``truth.cleaning_log`` and it names the applicant and field.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from nebase_analysis.config import resolve_config
+
+SCORE_COLUMNS = ["kind", "scored_against", "n_faults", "detected", "recall", "n_flagged", "correct", "precision"]
+
+
+def _match_issue(issue, fault, applicant_level: set) -> bool:
+    ids = {issue.applicant_id, *[r for r in str(issue.related or "").split("|") if r]}
+    if fault.applicant_id not in ids:
+        return False
+    if issue.rule in applicant_level:
+        return True
+    fields = {issue.field, *str(issue.involved or "").split("|")}
+    return fault.field in fields
+
+
+def score(issues: pd.DataFrame, truth: pd.DataFrame, cleaning_log: pd.DataFrame | None = None,
+          config: Any = None) -> pd.DataFrame:
+    """Recall and precision per fault kind.
+
+    Parameters
+    ----------
+    issues : DataFrame
+        ``ValidationResult.issues``.
+    truth : DataFrame
+        ``applicant_id, field, kind, ...`` (``faults.csv`` of ``nebase synth``).
+    cleaning_log : DataFrame, optional
+        The batch's cleaning log, for the cleaning kinds.
+
+    Returns
+    -------
+    DataFrame
+        ``kind, scored_against, n_faults, detected, recall, n_flagged, correct, precision``
+        (recall/precision ``NaN`` when there is nothing to divide).
+
+    Examples
+    --------
+    >>> issues = pd.DataFrame({"applicant_id": ["E-GD-01"], "field": ["credit_code"], "rule": ["credit_code_check_digit"],
+    ...                        "involved": ["credit_code"], "related": [""], "caused_by": [None]})
+    >>> truth = pd.DataFrame({"applicant_id": ["E-GD-01"], "field": ["credit_code"], "kind": ["bad_check_digit"]})
+    >>> score(issues, truth).set_index("kind").loc["bad_check_digit", ["recall", "precision"]].tolist()
+    [1.0, 1.0]
+    """
+    cfg = resolve_config(config)
+    tcfg = cfg["validation"]["truth"]
+    applicant_level = set(tcfg.get("applicant_level", []))
+    primary = issues[issues["caused_by"].isna() | (issues["caused_by"].astype(object) == "")] if len(issues) else issues
+    rows = []
+    for kind, rules in tcfg["issues"].items():
+        faults = truth[truth["kind"] == kind]
+        cand = primary[primary["rule"].isin(rules)] if len(primary) else primary
+        fl = list(faults.itertuples())
+        detected = sum(any(_match_issue(i, f, applicant_level) for i in cand.itertuples()) for f in fl)
+        correct = sum(any(_match_issue(i, f, applicant_level) for f in fl) for i in cand.itertuples())
+        rows.append(_row(kind, "issues", len(fl), detected, len(cand), correct))
+    log = cleaning_log if cleaning_log is not None else pd.DataFrame(columns=["applicant_id", "field", "rule"])
+    for kind, rules in tcfg.get("cleaning_log", {}).items():
+        faults = truth[truth["kind"] == kind]
+        parts = log["rule"].astype(object).fillna("").map(lambda r: set(str(r).split("+")))
+        cand = log[parts.map(lambda p: bool(p & set(rules)) if rules else True).astype(bool)] if len(log) else log
+        keys = set(zip(faults["applicant_id"], faults["field"]))
+        got = set(zip(cand["applicant_id"], cand["field"])) if len(cand) else set()
+        detected = len(keys & got)
+        correct = sum((a, f) in keys for a, f in zip(cand["applicant_id"], cand["field"])) if len(cand) else 0
+        rows.append(_row(kind, "cleaning_log", len(keys), detected, len(cand), correct))
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
+def _row(kind, against, n, detected, flagged, correct) -> dict:
+    return {"kind": kind, "scored_against": against, "n_faults": n, "detected": detected,
+            "recall": detected / n if n else float("nan"), "n_flagged": flagged, "correct": correct,
+            "precision": correct / flagged if flagged else float("nan")}
+
+
+def format_scores(scores: pd.DataFrame) -> str:
+    """The scores as a Chinese text table (what ``nebase validate --truth`` prints).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame([{"kind": "unit_slip", "scored_against": "issues", "n_faults": 4, "detected": 4,
+    ...     "recall": 1.0, "n_flagged": 4, "correct": 4, "precision": 1.0}])
+    >>> "unit_slip" in format_scores(s)
+    True
+    """
+    against = {"issues": "问题清单", "cleaning_log": "清洗日志"}
+    lines = ["故障类型                 核对对象    故障数  检出  召回率   标记数  正确  精确率"]
+    for r in scores.itertuples():
+        rec = "—" if pd.isna(r.recall) else f"{r.recall:.3f}"
+        pre = "—" if pd.isna(r.precision) else f"{r.precision:.3f}"
+        lines.append(f"{r.kind:<24} {against.get(r.scored_against, r.scored_against):<8} {r.n_faults:>6} {r.detected:>5} "
+                     f"{rec:>7} {r.n_flagged:>7} {r.correct:>5} {pre:>7}")
+    return "\n".join(lines)
