@@ -617,7 +617,7 @@ def compare_methods(
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``nebase rank``."""
-    parser.add_argument("--processed", default="data/processed", help="处理后数据目录（读取 expert_scores.parquet、scores.parquet，写出结果）")
+    parser.add_argument("--processed", default="data/processed", help="处理后数据目录（读取 expert_scores.parquet、scores.parquet，可选 composite_samples.parquet、recusals.parquet；写出结果）")
     parser.add_argument("--out", default=None, help="输出目录（默认与 --processed 相同）")
     parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖默认配置）")
     parser.add_argument("--method", default=None, help="专家评分汇总方法：mean / median / trimmed_mean / zscore / offsets（默认见 ranking.yaml）")
@@ -645,25 +645,29 @@ def run_cli(args: argparse.Namespace) -> int:
         composite = pd.read_parquet(processed / "scores.parquet")
         samples_path = processed / "composite_samples.parquet"
         samples = pd.read_parquet(samples_path) if samples_path.exists() else None
+        rec_path = processed / "recusals.parquet"  # written by `nebase experts`; applied again for safety
+        rec = pd.read_parquet(rec_path) if rec_path.exists() else None
+        if rec is not None and not {"applicant_id", "expert_id"} <= set(rec.columns):
+            rec = None
         method = args.method or cfg["ranking"]["aggregation"]["default_method"]
         out_dir.mkdir(parents=True, exist_ok=True)
         steps = tqdm(total=6, desc="最终排名", file=sys.stderr, disable=None)
-        agg = aggregate(expert_scores, method, cfg)
+        agg = aggregate(expert_scores, method, cfg, recusals=rec)
         agg.to_parquet(out_dir / "expert_aggregate.parquet", index=False)
         steps.update()
         gcols = _group_by(cfg)
         applicants = composite[["applicant_id", *[c for c in gcols if c in composite.columns]]].astype({"applicant_id": str})
-        panel_reliability(expert_scores, config=cfg, applicants=applicants).to_parquet(out_dir / "reliability.parquet", index=False)
+        panel_reliability(expert_scores, config=cfg, applicants=applicants, recusals=rec).to_parquet(out_dir / "reliability.parquet", index=False)
         steps.update()
-        expert_flags(expert_scores, cfg).to_parquet(out_dir / "expert_flags.parquet", index=False)
+        expert_flags(expert_scores, cfg, recusals=rec).to_parquet(out_dir / "expert_flags.parquet", index=False)
         steps.update()
         final = final_ranking(composite, agg, cfg, method=method)
         steps.update()
-        stab = rank_stability(expert_scores, composite, samples, cfg, method=method, n_boot=args.n_boot, seed=args.seed)
+        stab = rank_stability(expert_scores, composite, samples, cfg, method=method, recusals=rec, n_boot=args.n_boot, seed=args.seed)
         final = final.merge(stab[["applicant_id", "rank_low", "rank_median", "rank_high", "p_selected", "stability"]], on="applicant_id", how="left")
         final.to_parquet(out_dir / "final_ranking.parquet", index=False)
         steps.update()
-        cmp = compare_methods(expert_scores, composite, cfg)
+        cmp = compare_methods(expert_scores, composite, cfg, recusals=rec)
         cmp.ranks.to_parquet(out_dir / "method_comparison.parquet", index=False)
         cmp.tau.to_parquet(out_dir / "method_tau.parquet", index=False)
         steps.update()

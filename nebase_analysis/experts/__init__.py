@@ -32,6 +32,20 @@ _LAZY = {
     "krippendorff_alpha": "nebase_analysis.experts.reliability",
     "panel_reliability": "nebase_analysis.experts.reliability",
     "expert_flags": "nebase_analysis.experts.reliability",
+    # criteria sheets, assignment, synthetic panels, reading back (the other half of issue 5)
+    "evaluation_points": "nebase_analysis.experts.sheets",
+    "make_sheets": "nebase_analysis.experts.sheets",
+    "write_sheets": "nebase_analysis.experts.sheets",
+    "read_sheets": "nebase_analysis.experts.sheets",
+    "read_roster": "nebase_analysis.experts.assignment",
+    "write_roster": "nebase_analysis.experts.assignment",
+    "normalise_roster": "nebase_analysis.experts.assignment",
+    "assign": "nebase_analysis.experts.assignment",
+    "recusals": "nebase_analysis.experts.assignment",
+    "synthetic_roster": "nebase_analysis.experts.panels",
+    "synthetic_scores": "nebase_analysis.experts.panels",
+    "write_synthetic_panels": "nebase_analysis.experts.panels",
+    "read_panels": "nebase_analysis.experts.pipeline",
 }
 
 __all__ = sorted(_LAZY)
