@@ -440,29 +440,35 @@ def impute(
     rows = []
     for c in cols:
         policy = policies if isinstance(policies, str) else policies.get(c, "exclude")
-        _check(policy, MISSING_POLICIES, "缺失值处理")
         x = _as_float(frame[c])
-        miss = np.isnan(x)
-        if not miss.any():
+        y, value, msg = _impute_array(x, policy, _direction_of(directions, c), str(c))
+        if msg is None:
             continue
-        have = x[~miss]
-        if have.size == 0:
-            value, msg = np.nan, f"指标 {c} 在本组全部缺失，无法插补，不参与计算"
-        elif policy == "median":
-            value, msg = float(np.median(have)), f"指标 {c} 缺失，按同组中位数插补"
-        elif policy == "worst":
-            d = _direction_of(directions, c)
-            value = float(have.min() if d >= 0 else have.max())
-            msg = f"指标 {c} 缺失，按同组最差值计分"
-        else:
-            value, msg = np.nan, f"指标 {c} 缺失，不参与计算，其余指标按权重重新分配"
-        if not np.isnan(value):
-            y = x.copy()
-            y[miss] = value
-            out[c] = y
-        for pos in np.flatnonzero(miss):
+        out[c] = y
+        for pos in np.flatnonzero(np.isnan(x)):
             rows.append({"row": frame.index[pos], "indicator": c, "policy": policy, "value": value, "message": msg})
     return out, pd.DataFrame(rows, columns=["row", "indicator", "policy", "value", "message"])
+
+
+def _impute_array(x: np.ndarray, policy: str, direction: int, name: str):
+    """(imputed values, imputed value, Chinese message or None when nothing is missing)."""
+    _check(policy, MISSING_POLICIES, "缺失值处理")
+    miss = np.isnan(x)
+    if not miss.any():
+        return x, np.nan, None
+    have = x[~miss]
+    if have.size == 0:
+        return x, np.nan, f"指标 {name} 在本组全部缺失，无法插补，不参与计算"
+    if policy == "median":
+        value, msg = float(np.median(have)), f"指标 {name} 缺失，按同组中位数插补"
+    elif policy == "worst":
+        value = float(have.min() if direction >= 0 else have.max())
+        msg = f"指标 {name} 缺失，按同组最差值计分"
+    else:
+        return x, np.nan, f"指标 {name} 缺失，不参与计算，其余指标按权重重新分配"
+    y = x.copy()
+    y[miss] = value
+    return y, value, msg
 
 
 # --------------------------------------------------------------------------- weights
@@ -796,96 +802,112 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
     default_missing = cc.get("missing", {}).get("default", "exclude")
     tcfg = cc.get("treatment", {})
     ncfg = cc.get("normalisation", {})
+    treat = bool(tcfg.get("enabled", True)) and ncfg.get("method", "minmax") != "goalposts"
     wmethod = cc.get("weights", {}).get("method", "configured")
     min_cov = float(cc.get("missing", {}).get("min_coverage", 0.0))
+    # one conversion of the indicator block to floats, then numpy per group
+    indicators = indicators.reset_index(drop=True)
+    ids_all = indicators["applicant_id"].to_numpy()
+    cols_all = [c for c in dict.fromkeys(spec["id"]) if c in indicators.columns]
+    block = np.column_stack([_as_float(indicators[c]) for c in cols_all]) if cols_all else np.zeros((len(indicators), 0))
+    colpos = {c: i for i, c in enumerate(cols_all)}
+    keep = [c for c in ["applicant_id", *keys, "province"] if c in indicators.columns]
+    spec_records = spec.to_dict("records")
+    by_cat = "category" in spec.columns
+    by_dom = "domain" in spec.columns
     groups = []
-    for key, rows in indicators.groupby(keys, sort=True, dropna=False):
-        category, domain = (str(key[0]), str(key[1])) if len(keys) == 2 else (str(key[0]), "")
+    for key, pos in sorted(indicators.groupby(keys, sort=False, dropna=False).indices.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        key = key if isinstance(key, tuple) else (key,)
+        category, domain = (str(key[0]), str(key[1])) if len(keys) >= 2 else (str(key[0]), "")
         label = _group_label(cc, category, domain)
         notes: list[dict] = []
-        sp = spec
-        if "category" in sp.columns:
-            sp = sp[sp["category"] == category]
-        if "domain" in sp.columns:
-            sp = sp[sp["domain"].isin([domain, "*"])] if "*" in set(spec["domain"]) else sp[sp["domain"] == domain]
-        sp = sp.drop_duplicates("id", keep="last")
-        rows = rows.sort_values("applicant_id").set_index("applicant_id", drop=False)
-        ids = rows["applicant_id"].to_numpy()
+        pos = pos[np.argsort(ids_all[pos].astype(str), kind="stable")]
+        ids = ids_all[pos]
         n = len(ids)
-        if sp.empty:
+        recs = [r for r in spec_records
+                if (not by_cat or r["category"] == category) and (not by_dom or r["domain"] in (domain, "*"))]
+        recs = list({r["id"]: r for r in recs}.values())
+        if not recs:
             _note(notes, label, None, None, f"{label}：未配置指标体系，无法计分", "no_indicators")
-        active = []
-        for r in sp.itertuples(index=False):
-            if r.id not in rows.columns:
-                _note(notes, label, r.id, None, f"{label}：指标 {r.id}（{r.label}）不在指标表中，已剔除并重新分配权重", "absent")
+        active, cols = [], []
+        for r in recs:
+            if r["id"] not in colpos:
+                _note(notes, label, r["id"], None, f"{label}：指标 {r['id']}（{r['label']}）不在指标表中，已剔除并重新分配权重", "absent")
                 continue
-            x = _as_float(rows[r.id])
-            if np.isnan(x).all():
-                _note(notes, label, r.id, None, f"{label}：指标 {r.id}（{r.label}）全部缺失，已剔除并重新分配权重", "all_missing")
-                continue
+            x = block[pos, colpos[r["id"]]]
             xs = x[~np.isnan(x)]
+            if xs.size == 0:
+                _note(notes, label, r["id"], None, f"{label}：指标 {r['id']}（{r['label']}）全部缺失，已剔除并重新分配权重", "all_missing")
+                continue
             if n > 1 and xs.size > 1 and np.all(xs == xs[0]) and ncfg.get("method", "minmax") != "goalposts":
                 # relative normalisations cannot use it; goalposts score it in absolute terms
-                _note(notes, label, r.id, None, f"{label}：指标 {r.id}（{r.label}）在组内取值相同（{xs[0]:g}），不具区分度，已剔除并重新分配权重", "constant")
+                _note(notes, label, r["id"], None, f"{label}：指标 {r['id']}（{r['label']}）在组内取值相同（{xs[0]:g}），不具区分度，已剔除并重新分配权重", "constant")
                 continue
             active.append(r)
-        ind = [r.id for r in active]
-        direc = np.array([_direction_of({r.id: r.direction}, r.id) for r in active], dtype=float)
-        policies = {r.id: (r.missing if isinstance(r.missing, str) and r.missing else default_missing) for r in active}
-        bounds = {r.id: (r.goal_lo, r.goal_hi) for r in active}
-        frame = rows[[c for c in ["applicant_id", *keys, "province"] if c in rows.columns]]
-        raw = np.column_stack([_as_float(rows[c]) for c in ind]) if ind else np.zeros((n, 0))
-        vals = pd.DataFrame(raw, index=pd.Index(ids, name="applicant_id"), columns=ind)
-        imputed, mlog = impute(vals, policies, directions=dict(zip(ind, direc)))
-        mlog = mlog.rename(columns={"row": "applicant_id"})
-        treat_log = pd.DataFrame(columns=["applicant_id", "indicator", "action", "before", "after",
-                                          "skew_before", "kurt_before", "skew_after", "kurt_after"])
-        if tcfg.get("enabled", True) and ncfg.get("method", "minmax") != "goalposts" and ind:
-            treated, tlog = treat_outliers(
-                imputed, skew_threshold=float(tcfg.get("skew_threshold", 2.0)),
-                kurt_threshold=float(tcfg.get("kurt_threshold", 3.5)),
-                winmax=int(tcfg.get("winmax", 5)), fallback=str(tcfg.get("fallback", "log")),
-            )
-            # imputed values are not outliers to be logged as reported data; keep the log as is
-            treat_log = tlog.rename(columns={"row": "applicant_id"})
-        else:
-            treated = imputed
-        X = treated[ind].to_numpy(float) if ind else np.zeros((n, 0))
-        dims = list(dict.fromkeys(r.dimension for r in active))
+            cols.append(colpos[r["id"]])
+        ind = [r["id"] for r in active]
+        direc = np.array([_direction_of({r["id"]: r["direction"]}, r["id"]) for r in active], dtype=float)
+        raw = block[np.ix_(pos, cols)] if ind else np.zeros((n, 0))
+        X = raw.copy()
+        mrows, trows = [], []
+        for j, r in enumerate(active):
+            policy = r["missing"] if isinstance(r["missing"], str) and r["missing"] else default_missing
+            y, value, msg = _impute_array(X[:, j], policy, int(direc[j]), r["id"])
+            if msg is not None:
+                for i in np.flatnonzero(np.isnan(X[:, j])):
+                    mrows.append({"applicant_id": ids[i], "indicator": r["id"], "policy": policy, "value": value,
+                                  "message": msg, "peer_group": label})
+                X[:, j] = y
+            if treat:
+                before = X[:, j]
+                after, points = _treat_array(before, float(tcfg.get("skew_threshold", 2.0)),
+                                             float(tcfg.get("kurt_threshold", 3.5)), int(tcfg.get("winmax", 5)),
+                                             str(tcfg.get("fallback", "log")))
+                if points:
+                    sb, kb, sa, ka = skewness(before), kurtosis(before), skewness(after), kurtosis(after)
+                    for i, action in points:
+                        trows.append({"applicant_id": ids[i], "indicator": r["id"], "action": action,
+                                      "before": float(before[i]), "after": float(after[i]), "skew_before": sb,
+                                      "kurt_before": kb, "skew_after": sa, "kurt_after": ka, "peer_group": label})
+                    X[:, j] = after
+        bounds = {r["id"]: (r["goal_lo"], r["goal_hi"]) for r in active}
+        dims = list(dict.fromkeys(r["dimension"] for r in active))
         G = np.zeros((len(ind), len(dims)))
         for j, r in enumerate(active):
-            G[j, dims.index(r.dimension)] = 1.0
-        # indicator weights
-        if wmethod == "configured" or not ind:
-            base = np.array([float(r.weight) for r in active])
-        else:
+            G[j, dims.index(r["dimension"])] = 1.0
+        base = np.array([float(r["weight"]) for r in active])
+        if wmethod != "configured" and ind:
             try:
-                base = compute_weights(treated, wmethod, columns=ind).to_numpy()
+                base = compute_weights(pd.DataFrame(X, columns=ind), wmethod, columns=ind).to_numpy()
             except ValueError as exc:
                 _note(notes, label, None, None, f"{label}：{exc}；改用配置权重", "weights_fallback")
-                base = np.array([float(r.weight) for r in active])
         if (base < 0).any():
             raise ValueError(f"{label}：指标权重不能为负")
         w = np.zeros(len(ind))
         for k in range(len(dims)):
             m = G[:, k] > 0
-            s = base[m].sum()
-            w[m] = base[m] / s if s > 0 else 1.0 / m.sum()
-        dimw = {r.dimension: float(r.dimension_weight) for r in active}
+            tot = base[m].sum()
+            w[m] = base[m] / tot if tot > 0 else 1.0 / m.sum()
+        dimw = {r["dimension"]: float(r["dimension_weight"]) for r in active}
         v = np.array([dimw[d] for d in dims], dtype=float)
         v = v / v.sum() if v.sum() > 0 else np.ones(len(dims)) / max(len(dims), 1)
         if n == 1:
             _note(notes, label, None, ids[0], f"{label}：本组仅 1 个申报对象，无法进行组内比较，排名记为 1", "single")
         if ind and min_cov > 0:
-            cov = (~np.isnan(raw)).mean(1)
-            for aid, c in zip(ids, cov):
+            for aid, c in zip(ids, (~np.isnan(raw)).mean(1)):
                 if c < min_cov:
                     _note(notes, label, None, aid, f"{label}：申报对象 {aid} 仅填报了 {c:.0%} 的指标，得分可靠性低", "low_coverage")
+        frame = indicators.iloc[pos][keep].reset_index(drop=True)
+        treat_log = pd.DataFrame(trows, columns=_TREAT_COLS)
+        missing_log = pd.DataFrame(mrows, columns=_MISSING_COLS)
         groups.append(_Group(category, domain, label, ids, frame, ind, raw, X, direc, bounds, dims, G, w, v,
-                             treat_log.assign(peer_group=label) if len(treat_log) else treat_log.assign(peer_group=pd.Series(dtype=str)),
-                             mlog.assign(peer_group=label) if len(mlog) else mlog.assign(peer_group=pd.Series(dtype=str)),
-                             notes))
+                             treat_log, missing_log, notes))
     return groups
+
+
+_TREAT_COLS = ["applicant_id", "indicator", "action", "before", "after", "skew_before", "kurt_before",
+               "skew_after", "kurt_after", "peer_group"]
+_MISSING_COLS = ["applicant_id", "indicator", "policy", "value", "message", "peer_group"]
 
 
 def _norm_matrix(g: _Group, ncfg: Mapping[str, Any]) -> np.ndarray:
@@ -1008,7 +1030,7 @@ def score(indicators: pd.DataFrame, config: Any = None, *, spec: pd.DataFrame | 
     for g in groups:
         n, p = len(g.ids), len(g.indicators)
         notes = list(g.notes)
-        base = g.frame.reset_index(drop=True).assign(peer_group=g.label, n_peers=n)
+        base = g.frame.assign(peer_group=g.label, n_peers=n)
         if p == 0:
             if not any(x["kind"] == "no_indicators" for x in notes):
                 _note(notes, g.label, None, None, f"{g.label}：没有可用于计分的指标（全部缺失或取值相同），得分记为空", "no_indicators")
@@ -1123,7 +1145,6 @@ def _mc_group_ranks(
     design: _Design,
     ind_pos: np.ndarray,
     dim_pos: np.ndarray,
-    chunk_elems: int = 4_000_000,
 ) -> np.ndarray:
     """Ranks (S x n, int32) of one peer group under every sample of the design."""
     S = design.norm.shape[0]
@@ -1145,15 +1166,26 @@ def _mc_group_ranks(
             "geometric": np.where(M > 0, np.log(np.maximum(safe, fl)), 0.0),
             "harmonic": np.where(M > 0, 1.0 / np.maximum(safe, fl), 0.0),
         }
+    members = [np.flatnonzero(g.G[:, q] > 0) for q in range(d)]
+    complete = bool(M.all())
     index = np.empty((S, n))
     for k in range(len(normed)):
         for a, method in enumerate(aggs):
             sel = np.flatnonzero((design.norm == k) & (design.agg == a))
             if sel.size == 0:
                 continue
-            Wb = w[sel][:, :, None] * g.G[None, :, :]          # s x p x d
-            num = np.einsum("ij,sjd->sid", trans[k][method], Wb, optimize=True)
-            den = np.einsum("ij,sjd->sid", M, Wb, optimize=True)
+            # each indicator sits in one dimension: the (samples x indicators x dimensions)
+            # weight array is block-sparse, so one BLAS product per dimension computes it
+            ws = w[sel]                                            # s x p
+            T = trans[k][method]
+            if complete:
+                index[sel] = _complete_index(ws, v[sel], T, members, method, floors[k])
+                continue
+            num = np.empty((sel.size, n, d))
+            den = np.empty((sel.size, n, d))
+            for q, J in enumerate(members):
+                num[:, :, q] = ws[:, J] @ T[:, J].T
+                den[:, :, q] = ws[:, J] @ M[:, J].T
             ok = den > 0
             dsafe = np.where(ok, den, 1.0)
             if method == "arithmetic":
@@ -1175,12 +1207,47 @@ def _mc_group_ranks(
                 inv = np.where(ok, 1.0 / np.maximum(np.where(ok, Dm, 1.0), fl), 0.0)
                 I = vs / np.maximum((inv * vb).sum(-1), 1e-300)
             index[sel] = np.where(vs > 0, I, -np.inf)
-    # ranks: 1 + number of strictly better units; rounding guards against float noise
-    index = np.round(index, 9)
-    step = max(1, chunk_elems // max(n * n, 1))
-    for s0 in range(0, S, step):
-        blk = index[s0:s0 + step]
-        ranks[s0:s0 + step] = (blk[:, None, :] > blk[:, :, None]).sum(-1) + 1
+    # ranks: 1 + number of strictly better units (ties at the minimum rank), by sorting;
+    # rounding guards against float noise between equal aggregates
+    return _min_ranks_desc(np.round(index, 9))
+
+
+def _complete_index(ws, vs, T, members, method, floor) -> np.ndarray:
+    """Index (s x n) for a group without missing values: dimension weights sums are the
+    same for every applicant, so each level is one matrix product."""
+    s, n, d = ws.shape[0], T.shape[0], len(members)
+    D = np.empty((s, n, d))
+    for q, J in enumerate(members):
+        wq = ws[:, J]
+        np.divide(wq @ T[:, J].T, wq.sum(1)[:, None], out=D[:, :, q])
+    vn = (vs / vs.sum(1, keepdims=True))[:, :, None]           # s x d x 1
+    if method == "arithmetic":
+        return np.matmul(D, vn)[..., 0]
+    if method == "geometric":                                  # D holds weighted mean logs
+        np.maximum(D, math.log(floor), out=D)
+        return np.exp(np.matmul(D, vn)[..., 0])
+    # harmonic: D holds weighted mean inverses; dimension score = 1 / D
+    np.reciprocal(D, out=D)
+    np.maximum(D, floor, out=D)
+    np.reciprocal(D, out=D)
+    return 1.0 / np.matmul(D, vn)[..., 0]
+
+
+def _min_ranks_desc(index: np.ndarray) -> np.ndarray:
+    """Row-wise ranks, 1 = largest, ties at the minimum rank (S x n in, S x n int32 out).
+
+    Sort each row once; equal values are adjacent after sorting, so the rank of a sorted
+    position is 1 + the position where its run of equal values starts.
+    """
+    S, n = index.shape
+    neg = -index
+    order = np.argsort(neg, axis=1)
+    sv = np.take_along_axis(neg, order, axis=1)
+    start = np.zeros((S, n), dtype=np.int32)
+    start[:, 1:] = np.where(sv[:, 1:] != sv[:, :-1], np.arange(1, n, dtype=np.int32)[None, :], 0)
+    rank_sorted = np.maximum.accumulate(start, axis=1) + 1
+    ranks = np.empty((S, n), dtype=np.int32)
+    np.put_along_axis(ranks, order, rank_sorted, axis=1)
     return ranks
 
 
