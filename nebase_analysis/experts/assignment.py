@@ -273,8 +273,9 @@ def recusals(
     acfg = cfg["experts"]["assignment"]
     a = _applicant_frame(applicants, cfg)
     r = normalise_roster(roster, cfg)
-    apps = a.set_index("applicant_id", drop=False)
-    exps = r.set_index("expert_id", drop=False)
+    keep = ["applicant_id", "province", "domain", "category", "name", "applicant_unit"]
+    apps = {rec["applicant_id"]: rec for rec in a[keep].to_dict("records")}
+    exps = {rec["expert_id"]: rec for rec in r[ROSTER_COLUMNS].to_dict("records")}
     if pairs is None:
         rows = []
         for ex in r.itertuples(index=False):
@@ -290,9 +291,9 @@ def recusals(
         pair_list = list(dict.fromkeys(zip(pairs["applicant_id"].astype(str), pairs["expert_id"].astype(str))))
     out = []
     for aid, eid in pair_list:
-        if aid not in apps.index or eid not in exps.index:
+        if aid not in apps or eid not in exps:
             continue
-        app, exp = apps.loc[aid], exps.loc[eid]
+        app, exp = apps[aid], exps[eid]
         for rule, reason in _pair_rules(app, exp, acfg):
             out.append({"applicant_id": aid, "expert_id": eid, "domain": app["domain"], "category": app["category"],
                         "rule": rule, "rule_label": RULE_LABELS[rule], "reason": reason})

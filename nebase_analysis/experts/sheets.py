@@ -144,8 +144,24 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+def _score_maps(scores: pd.DataFrame | None) -> tuple[dict, dict]:
+    """{(applicant, expert, criterion): score} and {(applicant, expert): comment} of a scores table."""
+    score_map: dict[tuple[str, str, str], float] = {}
+    comment_map: dict[tuple[str, str], str] = {}
+    if scores is None or not len(scores):
+        return score_map, comment_map
+    s = scores.dropna(subset=["score"])
+    score_map = dict(zip(zip(s["applicant_id"].astype(str), s["expert_id"].astype(str), s["criterion"]),
+                         s["score"].astype(float)))
+    if "comment" in scores.columns:
+        c = scores[scores["comment"].map(_text) != ""]
+        for aid, eid, com in zip(c["applicant_id"].astype(str), c["expert_id"].astype(str), c["comment"]):
+            comment_map.setdefault((aid, eid), str(com))
+    return score_map, comment_map
+
+
 def _write_workbook(path: Path, domain: str, category: str, experts: list[dict], table: pd.DataFrame,
-                    points: pd.DataFrame, cfg: Mapping[str, Any], scores: pd.DataFrame | None) -> None:
+                    points: pd.DataFrame, cfg: Mapping[str, Any], scores: tuple[dict, dict] | None) -> None:
     """One workbook: one worksheet per expert of ``experts`` plus the hidden meta sheet."""
     import xlsxwriter
 
@@ -159,17 +175,9 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
     c_comment = c_total + 1
     last_col = c_comment
 
-    score_map: dict[tuple[str, str, str], float] = {}
-    comment_map: dict[tuple[str, str], str] = {}
-    if scores is not None and len(scores):
-        for r in scores.itertuples(index=False):
-            if r.score is not None and r.score == r.score:
-                score_map[(str(r.applicant_id), str(r.expert_id), r.criterion)] = float(r.score)
-            com = getattr(r, "comment", None)
-            if _text(com):
-                comment_map.setdefault((str(r.applicant_id), str(r.expert_id)), str(com))
+    score_map, comment_map = scores if scores is not None else ({}, {})
 
-    wb = xlsxwriter.Workbook(str(path))
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
     f_title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
     f_sub = wb.add_format({"bold": True, "font_size": 11})
     f_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
@@ -346,9 +354,10 @@ def write_sheets(
                              sub[sub["expert_id"] == ex["expert_id"]]))
     from tqdm import tqdm
 
+    maps = _score_maps(scores)
     paths = []
     for path, domain, category, experts, sub in tqdm(jobs, desc="评分表", disable=not progress, file=sys.stderr):
-        _write_workbook(path, domain, category, experts, sub, evaluation_points(domain, category, cfg), cfg, scores)
+        _write_workbook(path, domain, category, experts, sub, evaluation_points(domain, category, cfg), cfg, maps)
         paths.append(path)
     return sorted(paths)
 
@@ -481,8 +490,12 @@ def read_sheets(
     else:
         raise FileNotFoundError(f"未找到专家评分表：{path}")
 
-    ros = normalise_roster(roster, cfg).set_index("expert_id", drop=False) if roster is not None else None
-    apps = _applicant_frame(applicants, cfg).set_index("applicant_id", drop=False) if applicants is not None else None
+    ros = ({rec["expert_id"]: rec for rec in normalise_roster(roster, cfg).to_dict("records")}
+           if roster is not None else None)
+    apps = None
+    if applicants is not None:
+        a = _applicant_frame(applicants, cfg)[["applicant_id", "province", "domain", "category", "name", "applicant_unit"]]
+        apps = {rec["applicant_id"]: rec for rec in a.to_dict("records")}
     assigned = (set(zip(assignments["applicant_id"].astype(str), assignments["expert_id"].astype(str)))
                 if assignments is not None else None)
 
@@ -516,7 +529,7 @@ def read_sheets(
                 reject("sheet", f, sheet, meta_cell, f"元数据登记的工作表“{sheet}”不存在", eid=eid)
                 continue
             grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            if ros is not None and eid not in ros.index:
+            if ros is not None and eid not in ros:
                 n = 0
                 hdr = _find_header(grid, keys["applicant_id"])
                 if hdr:
@@ -560,19 +573,19 @@ def read_sheets(
                     continue
                 # who is this applicant: from the batch, else from the sheet itself
                 if apps is not None:
-                    if aid not in apps.index:
+                    if aid not in apps:
                         for cid, v in filled.items():
                             reject("unknown_applicant", f, sheet, _cell(r, ccols[cid]), f"申报对象编号“{aid}”不在申报数据中", field=cid,
                                    aid=aid, eid=eid, value=v)
                         continue
-                    app = apps.loc[aid]
+                    app = apps[aid]
                 else:
                     app = {"applicant_id": aid, "province": _text(get(col_of["province"])) or None,
                            "applicant_unit": _text(get(col_of["applicant_unit"])) or None,
                            "name": _text(get(col_of["name"])) or None}
                 row_reason = row_kind = None
                 if ros is not None:
-                    rules = _pair_rules(app, ros.loc[eid], acfg)
+                    rules = _pair_rules(app, ros[eid], acfg)
                     if rules:
                         row_kind = "recused"
                         row_reason = "回避：" + "；".join(reason for _, reason in rules) + "，该评分无效"
