@@ -36,9 +36,8 @@ def synthetic_frame(cfg, seed: int = 0) -> tuple[pd.DataFrame, str]:
     if importlib.util.find_spec("nebase_analysis.synth") is not None:
         from nebase_analysis.synth import national_batch
 
-        batch = national_batch(seed=seed)
-        batch = getattr(batch, "batch", batch)  # tolerate a result object wrapping the Batch
-        return compute(batch, cfg), "nebase_analysis.synth.national_batch"
+        batch = national_batch(seed=seed, fault_rate=0)
+        return compute(batch, cfg), "nebase_analysis.synth.national_batch(seed=0, fault_rate=0)"
     spec = indicator_spec(cfg)
     rng = np.random.default_rng(seed)
     domains = domain_table(cfg)["name"].tolist()
