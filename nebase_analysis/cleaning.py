@@ -562,12 +562,16 @@ def clean_value(value: Any, kind: str, unit: str | None = None, choices: Any = N
 # ----------------------------------------------------------------------------- names
 
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef（）"
+# full-width letters and digits -> half-width, ideographic space -> space, brackets -> （）;
+# Chinese punctuation (，：、) is kept as written
+_NAME_WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)}, **{0xFF21 + i: 0x41 + i for i in range(26)},
+               **{0xFF41 + i: 0x61 + i for i in range(26)}, 0x3000: 0x20, ord("("): "（", ord(")"): "）"}
 
 
 def normalize_name(value: Any) -> str | None:
     """Canonical spelling of an organisation's name.
 
-    Full-width letters and digits become half-width (NFKC), brackets become the
+    Full-width letters and digits become half-width, brackets become the
     full-width ``（）`` of Chinese names, spaces next to Chinese characters go,
     other runs of spaces become one.
 
@@ -580,8 +584,7 @@ def normalize_name(value: Any) -> str | None:
     """
     if is_blank(value):
         return None
-    text = unicodedata.normalize("NFKC", str(value)).replace("\u200b", "")
-    text = text.replace("(", "（").replace(")", "）")
+    text = str(value).translate(_NAME_WIDTH).replace("\u200b", "")
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+", "", text)
     return text
