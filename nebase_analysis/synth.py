@@ -881,6 +881,9 @@ def _inject(g: _Generator, items: dict[str, dict], slots: list[dict], counts: di
         dst["tops"] = [{**t, "applicant_id": b} for t in src["tops"]]
         dst["texts"] = [{**t, "applicant_id": b} for t in src["texts"]]
         dst["slot"] = {**dst["slot"], "domain_id": src["slot"]["domain_id"]}
+        dst["ctx"] = src["ctx"]
+        g.hidden = [h for h in g.hidden if h["applicant_id"] != b]
+        g.hidden += [{**h, "applicant_id": b} for h in g.hidden if h["applicant_id"] == a]
         fx.add(b, "credit_code", "duplicate_filing", old["credit_code"], rec["credit_code"],
                f"与 {a}（{pa}）为同一企业“{rec['name']}”（统一社会信用代码 {rec['credit_code']}），由 {old['province']} 重复推荐")
         fx.used.add(a)
@@ -968,6 +971,8 @@ def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: An
     cfg = resolve_config(config)
     if int(scale) < 1:
         raise ValueError(f"scale 应为正整数：{scale}")
+    if not 0 <= float(fault_rate) <= 1:
+        raise ValueError(f"故障比例 fault_rate 应在 0 与 1 之间：{fault_rate}")
     g = _Generator(int(seed), int(scale), cfg)
     slots = _slots(g)
     items: dict[str, dict] = {}
@@ -984,7 +989,7 @@ def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: An
     # order: province order of provinces.yaml, parks before enterprises, by id
     prov_order = {p: i for i, p in enumerate(g.provinces.index)}
     cat_order = {c: i for i, c in enumerate(cfg["fields"]["categories"])}
-    ids = sorted(items, key=lambda a: (prov_order[items[a]["rec"]["province"]], cat_order[items[a]["rec"]["category"]], a))
+    ids = sorted(items, key=lambda a: (prov_order[items[a]["rec"]["province"]], cat_order[items[a]["rec"]["category"]], int(a.rsplit("-", 1)[1])))
     recs = [items[a]["rec"] for a in ids]
     applicants = _frame(recs, cfg)
     tops_e = pd.DataFrame([t for a in ids for t in items[a]["tops"] if "enterprise" in t], columns=["applicant_id", "rank", "enterprise", "revenue", "business"])
@@ -995,10 +1000,10 @@ def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: An
     summary_rows, seq = [], {}
     for r in recs:
         seq[r["province"]] = seq.get(r["province"], 0) + 1
-        summary_rows.append({"province": r["province"], "recommender": r["recommender"], "seq": seq[r["province"]],
+        summary_rows.append({"applicant_id": r["applicant_id"], "province": r["province"], "recommender": r["recommender"], "seq": seq[r["province"]],
                              "applicant_unit": r["applicant_unit"], "name": r["name"], "category": r["category"],
                              "domain": r["domain"], "source_file": None})
-    summary = pd.DataFrame(summary_rows, columns=["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file"])
+    summary = pd.DataFrame(summary_rows, columns=["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file", "applicant_id"])
     summary["seq"] = summary["seq"].astype("int64")
     summary["source_file"] = summary["source_file"].astype("str").where(summary["source_file"].notna())
     batch = Batch(applicants=applicants, top_enterprises=tops_e, top_products=tops_p, texts=texts, summary=summary)
