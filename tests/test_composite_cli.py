@@ -1,0 +1,62 @@
+"""`nebase score`: reads a processed directory, writes the scoring tables."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nebase_analysis.batch import Batch
+from nebase_analysis.cli import main
+
+
+def _batch(n_per_group: int = 5) -> Batch:
+    rng = np.random.default_rng(0)
+    rows = []
+    for cat, dom in (("park", "商业航天"), ("enterprise", "软件")):
+        for i in range(n_per_group):
+            r = {"applicant_id": f"{cat[0].upper()}-BJ-{dom}-{i}", "category": cat, "province": "北京市",
+                 "domain": dom, "name": f"{dom}{i}"}
+            for y, f in ((2023, 1.0), (2024, 1.1), (2025, 1.3)):
+                r[f"lead_revenue_{y}"] = f * rng.uniform(50, 500) if cat == "park" else np.nan
+                r[f"domain_revenue_{y}"] = f * rng.uniform(5, 50) if cat == "enterprise" else np.nan
+            r["high_level_talent_share"] = rng.uniform(5, 40)
+            r["sf_share"] = rng.uniform(0, 60) if cat == "park" else np.nan
+            r["invention_patents"] = float(rng.integers(10, 300))
+            rows.append(r)
+    return Batch(applicants=pd.DataFrame(rows))
+
+
+def test_nebase_score_writes_tables(tmp_path):
+    batch = _batch()
+    batch.to_parquet(tmp_path)
+    # one error flagged by validation: that figure is treated as missing
+    pd.DataFrame({"applicant_id": ["P-BJ-商业航天-0"], "field": ["lead_revenue_2025"], "severity": ["error"],
+                  "message": ["单位疑似错误"]}).to_parquet(tmp_path / "issues.parquet")
+    rc = main(["score", "--processed", str(tmp_path), "--samples", "200", "--seed", "1", "--sobol-samples", "64"])
+    assert rc == 0
+    for name in ("indicators", "scores", "contributions", "rank_intervals", "sensitivity", "correlations",
+                 "treatment_log", "missing_log", "score_notes", "indicator_notes", "dimension_scores"):
+        assert (tmp_path / f"{name}.parquet").exists(), name
+    ind = pd.read_parquet(tmp_path / "indicators.parquet").set_index("applicant_id")
+    assert np.isnan(ind.loc["P-BJ-商业航天-0", "p_lead_revenue"])
+    notes = pd.read_parquet(tmp_path / "indicator_notes.parquet")
+    assert ((notes["applicant_id"] == "P-BJ-商业航天-0") & (notes["kind"] == "validation_error")).any()
+    scores = pd.read_parquet(tmp_path / "scores.parquet")
+    assert len(scores) == 10 and set(scores["peer_group"]) == {"园区·商业航天", "企业·软件"}
+    assert sorted(scores.loc[scores["peer_group"] == "企业·软件", "rank"]) == [1, 2, 3, 4, 5]
+    ri = pd.read_parquet(tmp_path / "rank_intervals.parquet")
+    assert list(ri.columns[:10]) == ["applicant_id", "category", "domain", "peer_group", "n_peers", "rank_nominal",
+                                     "rank_p05", "rank_median", "rank_p95", "rank_mean"]
+    assert ri["p_selected"].between(0, 1).all()
+    # indicators missing for the whole batch are noted, not NaN soup
+    sn = pd.read_parquet(tmp_path / "score_notes.parquet")
+    assert (sn["kind"] == "all_missing").any() and sn["message"].str.contains("全部缺失").any()
+    # same seed, same intervals
+    first = ri.copy()
+    assert main(["score", "--processed", str(tmp_path), "--samples", "200", "--seed", "1", "--sobol-samples", "64"]) == 0
+    pd.testing.assert_frame_equal(first, pd.read_parquet(tmp_path / "rank_intervals.parquet"))
+
+
+def test_nebase_score_missing_input_is_a_clear_error(tmp_path, capsys):
+    assert main(["score", "--processed", str(tmp_path / "nope")]) == 2
+    assert "未找到" in capsys.readouterr().err
