@@ -54,10 +54,14 @@ def fingerprint() -> str:
 
 
 def capture() -> str:
-    """Record the clean state (call once, right after the kernel starts); returns its fingerprint."""
+    """Record the clean state (call once, after the warm imports); returns its fingerprint.
+
+    The user namespace is reset first, so the baseline is the state every notebook starts in.
+    """
     import matplotlib
     import numpy as np
 
+    get_ipython().reset(new_session=True, aggressive=False)  # noqa: F821
     global _BASELINE
     _BASELINE = {
         "rc": dict(matplotlib.rcParams),

@@ -52,7 +52,7 @@ nebase_analysis.reports.fonts.font_path()
 print(_nebase_kernel.capture())
 """
 
-RESET_CODE = "import nebase_analysis.reports._kernel as _k; print(_k.reset()); del _k"
+RESET_CODE = "import nebase_analysis.reports._kernel as _k; print(_k.reset())"
 
 
 def notebooks_dir() -> Path:
@@ -81,6 +81,7 @@ class ReportResult:
     seconds: float
     error: str | None = None
     anchors: list = field(default_factory=list)
+    detail: str | None = None
 
 
 @dataclass
@@ -112,6 +113,7 @@ def plan_reports(
     data_dir: str | Path | None = None,
     only: str | Sequence[str] | None = None,
     domain: str | None = None,
+    province: str | None = None,
     config: str | Path | Mapping[str, Any] | None = None,
     config_path: str | Path | None = None,
 ) -> list[ReportJob]:
@@ -129,8 +131,10 @@ def plan_reports(
         Report types to keep (``ranking``, ``distribution``, ``province``, ``data_quality``,
         ``expert_panel``, ``profiles``).
     domain : str, optional
-        Keep only reports of this domain (canonical name, alias or id); reports not tied to
-        a domain are dropped.
+        Keep only reports of this domain (canonical name, alias or id). Reports not tied to
+        a domain are then dropped unless ``province`` is given or their type is in ``only``.
+    province : str, optional
+        Keep only this province's report (canonical name, or the national label 全国).
     config, config_path
         The configuration; ``config_path`` (a user's YAML) is passed on to the notebooks.
 
@@ -185,13 +189,15 @@ def plan_reports(
             for d in domains.itertuples():
                 add(rtype, d.id, f"{tcfg['title']}：{d.name}", {"domain": d.name}, {"domain": d.name})
         elif over == "province":
-            if domain is not None:
+            if domain is not None and province is None and only is None:
                 continue
             for p in provinces.itertuples():
-                add(rtype, p.id_code, f"{tcfg['title']}：{p.name}", {"province": p.name}, {"province": p.name})
-            add(rtype, "national", f"{tcfg['title']}：{tcfg['national']}", {"province": tcfg["national"]}, {"province": tcfg["national"]})
+                if province is None or province == p.name:
+                    add(rtype, p.id_code, f"{tcfg['title']}：{p.name}", {"province": p.name}, {"province": p.name})
+            if province is None or province == tcfg["national"]:
+                add(rtype, "national", f"{tcfg['title']}：{tcfg['national']}", {"province": tcfg["national"]}, {"province": tcfg["national"]})
         elif over == "none":
-            if domain is not None:
+            if domain is not None and province is None and only is None:
                 continue
             add(rtype, rtype, tcfg["title"], {}, {})
         else:  # pragma: no cover - configuration error
@@ -222,7 +228,11 @@ class _WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc")
+        import tempfile
+
+        # IPC sockets in a private folder: parallel workers never pick the same socket paths
+        self._ipc_dir = tempfile.mkdtemp(prefix="nebase-kernel-")
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=f"{self._ipc_dir}/k")
         run_sync(self.km.start_kernel)()
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(self.km.get_connection_info())
@@ -242,6 +252,9 @@ class _WarmKernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
             finally:
                 self.km = None
+                import shutil
+
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
     def _run(self, code: str) -> str:
         out: list[str] = []
@@ -352,7 +365,7 @@ def _worker_run(job: ReportJob) -> ReportResult:
         return ReportResult(job, False, time.perf_counter() - t0, f"第 {exc.exec_count} 个单元出错：{exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, notebook missing, ...
         kernel.shutdown()
-        return ReportResult(job, False, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}")
+        return ReportResult(job, False, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}", detail=traceback.format_exc(limit=-4))
     try:
         page = export_html(nb, title=job.title, footer_html=s["footer"], exporter=_WORKER["exporter"])
         html_path.parent.mkdir(parents=True, exist_ok=True)
@@ -377,6 +390,7 @@ def run_reports(
     *,
     only: str | Sequence[str] | None = None,
     domain: str | None = None,
+    province: str | None = None,
     jobs: int | None = None,
     config: str | Path | Mapping[str, Any] | None = None,
     config_path: str | Path | None = None,
@@ -393,7 +407,7 @@ def run_reports(
     reports_dir : path
         Output folder (``reports``): ``index.html``, ``<type>/<slug>.html``, ``_data/`` (prepared
         tables), ``_executed/`` (executed notebooks).
-    only, domain
+    only, domain, province
         Restrict the run (see :func:`plan_reports`).
     jobs : int, optional
         Worker processes, each with one warm kernel (default: the number of cores).
@@ -428,7 +442,7 @@ def run_reports(
     prepare_report_data(processed_dir, data_dir, cfg)
     inputs = [p for p in (raw_dir, processed_dir) if p is not None]
     prov = provenance(inputs, cfg, when=when, root=Path.cwd())
-    plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, only=only, domain=domain, config=cfg, config_path=config_path)
+    plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, only=only, domain=domain, province=province, config=cfg, config_path=config_path)
     ecfg = rcfg["execution"]
     settings = {
         "kernel": ecfg["kernel"],
@@ -489,6 +503,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", action="append", metavar="TYPE",
                         help="只生成该类报告（可重复）：ranking, distribution, province, data_quality, expert_panel, profiles")
     parser.add_argument("--domain", help="只生成该领域的报告（领域名称、别名或代码）")
+    parser.add_argument("--province", help="只生成该省份（或“全国”）的省份报告")
     parser.add_argument("--jobs", type=int, default=None, help="并行进程数（默认：CPU 核数）")
     parser.add_argument("--processed", default="data/processed", help="处理后数据目录（默认 data/processed）")
     parser.add_argument("--reports", default="reports", help="报告输出目录（默认 reports）")
@@ -501,7 +516,7 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``nebase report``; exit code 1 when any report failed."""
     try:
         summary = run_reports(
-            args.processed, args.reports, only=args.only, domain=args.domain, jobs=args.jobs,
+            args.processed, args.reports, only=args.only, domain=args.domain, province=getattr(args, "province", None), jobs=args.jobs,
             config_path=args.config, raw_dir=getattr(args, "raw", None), progress=not getattr(args, "no_progress", False),
         )
     except (ValueError, FileNotFoundError) as exc:
