@@ -1,0 +1,99 @@
+"""``nebase run``: the whole pipeline, end to end.
+
+ingest (``data/raw`` → ``data/processed``) → validate → score → experts → rank → report.
+Each stage is called through its own ``configure_parser`` / ``run_cli`` (the same code
+path as its subcommand), so ``nebase run`` does exactly what the six commands do one after
+another. A stage whose module is missing, or that fails, stops the run with a Chinese
+message naming it.
+
+Examples
+--------
+>>> [name for name, _, _ in STAGES]
+['ingest', 'validate', 'score', 'experts', 'rank', 'report']
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["STAGES", "stage_argv", "run_pipeline", "configure_parser", "run_cli"]
+
+#: (stage, module, Chinese name)
+STAGES = [
+    ("ingest", "nebase_analysis.intake", "读取与清洗"),
+    ("validate", "nebase_analysis.validation", "核查"),
+    ("score", "nebase_analysis.composite", "指标与综合评分"),
+    ("experts", "nebase_analysis.experts.pipeline", "专家评分汇总"),
+    ("rank", "nebase_analysis.ranking", "最终排名"),
+    ("report", "nebase_analysis.reports.runner", "报告"),
+]
+
+
+def stage_argv(stage: str, raw: str, processed: str, reports: str, config: str | None, jobs: int | None) -> list[str]:
+    """The command-line arguments ``nebase run`` gives one stage.
+
+    Examples
+    --------
+    >>> stage_argv("rank", "data/raw", "data/processed", "reports", None, 2)
+    ['--processed', 'data/processed']
+    """
+    cfg = ["--config", config] if config else []
+    argv = {
+        "ingest": [raw, "--out", processed, *(["--jobs", str(jobs)] if jobs else [])],
+        "validate": ["--processed", processed, "--reports", reports],
+        "score": ["--processed", processed],
+        "experts": ["--raw", raw, "--processed", processed],
+        "rank": ["--processed", processed],
+        "report": ["--processed", processed, "--reports", reports, "--raw", raw, *(["--jobs", str(jobs)] if jobs else [])],
+    }[stage]
+    return argv + cfg
+
+
+def run_pipeline(raw: str = "data/raw", processed: str = "data/processed", reports: str = "reports", *,
+                 config: str | None = None, jobs: int | None = None, stages: list[str] | None = None) -> int:
+    """Run the stages in order; return 0, or the failing stage's exit code (2 when a stage is missing)."""
+    wanted = stages or [s for s, _, _ in STAGES]
+    Path(processed).mkdir(parents=True, exist_ok=True)
+    Path(reports).mkdir(parents=True, exist_ok=True)
+    for name, module_name, label in STAGES:
+        if name not in wanted:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                print(f"nebase run：缺少阶段“{label}”（{name}，模块 {module_name} 尚未实现），流程停止", file=sys.stderr)
+                return 2
+            raise
+        parser = argparse.ArgumentParser(prog=f"nebase {name}")
+        module.configure_parser(parser)
+        args = parser.parse_args(stage_argv(name, raw, processed, reports, config, jobs))
+        t0 = time.perf_counter()
+        print(f"—— {label}（nebase {name}）", file=sys.stderr)
+        code = int(module.run_cli(args) or 0)
+        print(f"   {label}完成，用时 {time.perf_counter() - t0:.1f} 秒" if code == 0 else f"   {label}失败（退出码 {code}）", file=sys.stderr)
+        if code != 0:
+            print(f"nebase run：阶段“{label}”（{name}）失败，流程停止", file=sys.stderr)
+            return code
+    index = Path(reports) / "index.html"
+    if index.exists() and "report" in wanted:
+        print(index.resolve())
+    return 0
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``nebase run``."""
+    parser.add_argument("--raw", default="data/raw", help="原始申报材料目录（默认 data/raw）")
+    parser.add_argument("--processed", default="data/processed", help="处理后数据目录（默认 data/processed）")
+    parser.add_argument("--reports", default="reports", help="报告输出目录（默认 reports）")
+    parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖包内默认配置）")
+    parser.add_argument("--jobs", type=int, default=None, help="并行进程数（默认：CPU 核数）")
+    parser.add_argument("--only", action="append", choices=[s for s, _, _ in STAGES], help="只运行这些阶段（可重复）")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Run ``nebase run``; prints the path of ``reports/index.html`` at the end."""
+    return run_pipeline(args.raw, args.processed, args.reports, config=args.config, jobs=args.jobs, stages=args.only)
