@@ -124,6 +124,34 @@ def _text(v: Any) -> Any:
     return s or None
 
 
+def import_gx():
+    """Import ``great_expectations`` (analytics off), skipping one slow optional import.
+
+    ``jsonschema`` (pulled in by GX through ``altair``) optionally imports
+    ``rfc3987_syntax`` for its ``iri`` format checker, which builds a grammar at
+    import time (about 2 s, half of GX's import). GX never validates IRIs, so when
+    ``jsonschema`` is not yet loaded the import is skipped for the duration of the GX
+    import and the module table is restored afterwards (a later ``import
+    rfc3987_syntax`` works normally).
+    """
+    import sys
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    if "great_expectations" in sys.modules:
+        import great_expectations as gx
+
+        return gx
+    block = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
+    if block:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import great_expectations as gx
+    finally:
+        if block and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
+    return gx
+
+
 def run_suites(diagnostics: pd.DataFrame, keys: pd.DataFrame, config: Any = None,
                data_docs_dir: str | Path | None = None) -> tuple[pd.DataFrame, Path | None]:
     """Run the GX suites; return the failing rows and the Data Docs index path.
@@ -145,9 +173,8 @@ def run_suites(diagnostics: pd.DataFrame, keys: pd.DataFrame, config: Any = None
         ``index.html`` or ``None``.
     """
     cfg = resolve_config(config)
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx
+    gx = import_gx()
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import (
         DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)

@@ -1,0 +1,307 @@
+"""Validation: every rule and relation broken by a hand-made applicant (and held by one
+that is not), truth scoring on synthetic batches, GX == pandas, malformed batches,
+correction workbooks without formulas."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nebase_analysis.batch import Batch
+from nebase_analysis.config import load_config
+from nebase_analysis.validation import validate
+from nebase_analysis.validation.relations import ValidationInputError, half_unit, relation_checks
+from nebase_analysis.validation.truth import score
+
+
+@pytest.fixture(scope="module")
+def clean():
+    from nebase_analysis import synth
+
+    return synth.generate(seed=11, fault_rate=0.0).batch
+
+
+@pytest.fixture(scope="module")
+def base(clean):
+    """One consistent park (a non-exempt domain) and one consistent enterprise, in provinces of their own."""
+    a = clean.applicants
+    park = a[(a.category == "park") & (a.domain == "智能机器人")].iloc[[0]]
+    ent = a[a.category == "enterprise"].iloc[[0]]
+    return park, ent
+
+
+def _batch(clean, rows: pd.DataFrame, texts: bool = True) -> Batch:
+    ids = set(rows["applicant_id"])
+    t = clean.texts[clean.texts.applicant_id.isin(ids)] if texts else clean.texts.iloc[:0]
+    return Batch(applicants=rows.reset_index(drop=True), texts=t.reset_index(drop=True),
+                 top_enterprises=clean.top_enterprises[clean.top_enterprises.applicant_id.isin(ids)],
+                 top_products=clean.top_products[clean.top_products.applicant_id.isin(ids)])
+
+
+def _issues(clean, rows, **kw):
+    return validate(_batch(clean, rows, **kw), use_gx=False).issues
+
+
+def _set(row: pd.DataFrame, **values) -> pd.DataFrame:
+    out = row.copy()
+    for k, v in values.items():
+        out[k] = pd.Series([v], index=out.index, dtype=out[k].dtype if k in out and not isinstance(v, str) else object)
+    return out
+
+
+def test_consistent_applicants_have_no_errors(clean, base):
+    park, ent = base
+    iss = _issues(clean, pd.concat([park, ent]))
+    assert iss[iss.severity == "error"].empty, iss[["applicant_id", "rule", "field", "message"]]
+
+
+def test_fault_free_batch_has_no_errors(clean):
+    iss = validate(clean, use_gx=False).issues
+    assert (iss.severity == "error").sum() == 0, iss[iss.severity == "error"][["rule", "field", "message"]].head()
+
+
+def test_growth_hand_computation(clean, base):
+    park, _ = base
+    row = _set(park, total_revenue_2023=100.0, total_revenue_2024=115.0, total_revenue_growth_2024=15.0)
+    checks = relation_checks(row, load_config())
+    g = checks[(checks.rule == "growth_mismatch") & (checks.field == "total_revenue_growth_2024")].iloc[0]
+    assert g.expected == pytest.approx(15.0) and g.gap == 0
+    # 15.6 % against 115/100: rounding of 100 and 115 allows 14.43 .. 15.58 % (half unit 0.5), so 15.6 is 0.02 pp out
+    # before its own half unit 0.05: inside -> no gap
+    row2 = _set(row, total_revenue_growth_2024=16.2)
+    c2 = relation_checks(row2, load_config())
+    gap = c2[(c2.rule == "growth_mismatch") & (c2.field == "total_revenue_growth_2024")].gap.iloc[0]
+    assert gap == pytest.approx((16.2 - 0.05) - (115.5 / 99.5 - 1) * 100)
+
+
+def test_half_unit():
+    assert half_unit(np.array([12.3, 100.0, 0.125, 7.25])).tolist() == [0.05, 0.5, 0.0005, 0.005]
+
+
+# (label, category, mutation on the consistent row, rule expected, field expected)
+BREAKS = [
+    ("growth", "park", lambda r: {"total_revenue_growth_2025": r["total_revenue_growth_2025"] + 3.0,
+                                  "total_revenue_growth_avg": round((r["total_revenue_growth_2023"] + r["total_revenue_growth_2024"] + r["total_revenue_growth_2025"] + 3.0) / 3, 2)},
+     "growth_mismatch", "total_revenue_growth_2025"),
+    ("avg", "enterprise", lambda r: {"taxes_avg": r["taxes_avg"] * 1.2}, "avg_mismatch", "taxes_avg"),
+    ("share", "park", lambda r: {"lead_revenue_share_2024": r["lead_revenue_share_2024"] - 5,
+                                 "lead_revenue_share_avg": round((r["lead_revenue_share_2023"] + r["lead_revenue_share_2024"] - 5 + r["lead_revenue_share_2025"]) / 3, 2)},
+     "share_mismatch", "lead_revenue_share_2024"),
+    ("rd_intensity", "enterprise", lambda r: {"domain_rd_intensity_2023": r["domain_rd_intensity_2023"] + 2,
+                                              "domain_rd_intensity_avg": round((r["domain_rd_intensity_2023"] + 2 + r["domain_rd_intensity_2024"] + r["domain_rd_intensity_2025"]) / 3, 2)},
+     "share_mismatch", "domain_rd_intensity_2023"),
+    ("productivity", "park", lambda r: {"labor_productivity_2024": r["labor_productivity_2024"] * 1.1,
+                                        "labor_productivity_avg": (r["labor_productivity_2023"] + r["labor_productivity_2024"] * 1.1 + r["labor_productivity_2025"]) / 3},
+     "ratio_mismatch", "labor_productivity_2024"),
+    ("weighted", "park", lambda r: {"sf_weighted": r["sf_weighted"] + 3}, "weighted_mismatch", "sf_weighted"),
+    ("patents_part", "enterprise", lambda r: {"patent_gold": r["invention_patents"] + 1,
+                                              "patent_weighted": r["invention_patents"] + 9 * (r["invention_patents"] + 1) + 4 * r["patent_silver"]},
+     "part_exceeds_whole", "patent_gold"),
+    ("area", "park", lambda r: {"built_area": r["planned_area"] * 1.2}, "part_exceeds_whole", "built_area"),
+    ("talent_lower", "enterprise", lambda r: {"postgrad_count": r["high_level_talent"] + 1}, "talent_bounds", "high_level_talent"),
+    ("talent_workforce", "park", lambda r: {"workforce": r["high_level_talent"] - 1,
+                                            "high_level_talent_share": round(r["high_level_talent"] / (r["high_level_talent"] - 1) * 100, 2)},
+     "part_exceeds_whole", "high_level_talent"),
+    ("share_over_100", "enterprise", lambda r: {"high_level_talent_share": 130.0}, "percent_out_of_range", "high_level_talent_share"),
+    ("negative", "park", lambda r: {"financing_2023": -1.0}, "negative_value", "financing_2023"),
+    ("not_whole", "park", lambda r: {"key_lab_count": 2.5}, "not_whole_number", "key_lab_count"),
+    ("growth_floor", "enterprise", lambda r: {"domain_revenue_growth_2023": -120.0}, "growth_out_of_range", "domain_revenue_growth_2023"),
+    ("required", "enterprise", lambda r: {"legal_rep": None}, "required_missing", "legal_rep"),
+    ("check_digit", "enterprise", lambda r: {"credit_code": r["credit_code"][:-1] + ("1" if r["credit_code"][-1] != "1" else "2")},
+     "credit_code_check_digit", "credit_code"),
+    ("code_format", "enterprise", lambda r: {"credit_code": "91I" + r["credit_code"][3:]}, "credit_code_format", "credit_code"),
+    ("deadline", "park", lambda r: {"filled_date": pd.Timestamp("2026-04-15")}, "filed_after_deadline", "filled_date"),
+    ("date_order", "enterprise", lambda r: {"founded_date": r["filled_date"] + pd.Timedelta(days=3)}, "date_after_filing", "founded_date"),
+    ("domain", "park", lambda r: {"domain": "人工智能、软件"}, "domain_not_in_notice", "domain"),
+    ("unit_slip", "enterprise", lambda r: {"domain_revenue_2024": r["domain_revenue_2024"] * 10000}, "unit_slip", "domain_revenue_2024"),
+]
+
+
+@pytest.mark.parametrize("label,category,mutate,rule,field", BREAKS, ids=[b[0] for b in BREAKS])
+def test_each_rule_broken_and_held(clean, base, label, category, mutate, rule, field):
+    park, ent = base
+    row = park if category == "park" else ent
+    held = _issues(clean, row)
+    assert not ((held.rule == rule) & (held.field == field)).any()
+    values = mutate(row.iloc[0])
+    broken = row.copy()
+    for k, v in values.items():
+        broken[k] = pd.Series([v], index=broken.index, dtype=object if isinstance(v, str) or v is None else broken[k].dtype)
+    iss = _issues(clean, broken)
+    hit = iss[(iss.rule == rule) & (iss.field == field)]
+    assert len(hit) == 1, iss[["rule", "field", "message"]]
+    assert hit.caused_by.isna().all()
+    assert isinstance(hit.message.iloc[0], str) and len(hit.message.iloc[0]) > 10
+
+
+def test_unit_slip_suggests_correction_and_suppresses_consequences(clean, base):
+    _, ent = base
+    r = ent.iloc[0]
+    broken = _set(ent, total_revenue_2024=r["total_revenue_2024"] * 10000)
+    iss = _issues(clean, broken)
+    slip = iss[iss.rule == "unit_slip"]
+    assert slip.field.tolist() == ["total_revenue_2024"]
+    assert slip.expected_value.iloc[0] == pytest.approx(r["total_revenue_2024"])
+    assert iss[iss.severity == "error"].rule.tolist() == ["unit_slip"]
+
+
+def test_part_whole_consequences_attributed(clean, base):
+    park, _ = base
+    r = park.iloc[0]
+    broken = _set(park, lead_revenue_2024=round(r["total_revenue_2024"] * 1.2, 2))
+    iss = _issues(clean, broken)
+    primary = iss[iss.caused_by.isna() & (iss.severity == "error")]
+    assert primary.rule.tolist() == ["part_exceeds_whole"] and primary.field.tolist() == ["lead_revenue_2024"]
+    assert (iss[iss.caused_by.notna()].caused_by == "lead_revenue_2024").all()
+    assert {"share_mismatch", "growth_mismatch", "avg_mismatch"} <= set(iss.rule)
+
+
+def test_sf_share_exempt_for_ai_and_software_parks(clean):
+    a = clean.applicants
+    ai = a[(a.category == "park") & (a.domain.isin(["人工智能", "软件"]))].iloc[[0]].copy()
+    ai["sf_share"] = np.nan
+    assert not (_issues(clean, ai).field == "sf_share").any()
+    other = a[(a.category == "park") & ~(a.domain.isin(["人工智能", "软件"]))].iloc[[0]].copy()
+    other["sf_share"] = np.nan
+    iss = _issues(clean, other)
+    assert iss[iss.field == "sf_share"].rule.tolist() == ["required_missing"]
+
+
+def test_text_too_long(clean, base):
+    _, ent = base
+    b = _batch(clean, ent)
+    t = b.texts.copy()
+    t.loc[t.section == "plan_tasks", "text"] = "字" * 2001
+    held = validate(b, use_gx=False).issues
+    assert not (held.rule == "text_too_long").any()
+    iss = validate(dataclasses.replace(b, texts=t), use_gx=False).issues
+    hit = iss[iss.rule == "text_too_long"]
+    assert hit.field.tolist() == ["plan_tasks"] and hit.reported_value.tolist() == [2001.0]
+
+
+def test_quota(clean):
+    a = clean.applicants
+    xz = a[(a.province == "西藏自治区") & (a.category == "park")]
+    assert len(xz) == 1 and not (_issues(clean, xz).rule == "quota_exceeded").any()
+    extra = xz.copy()
+    extra["applicant_id"] = "P-XZ-02"
+    extra["name"] = extra["name"] + "二期"
+    iss = _issues(clean, pd.concat([xz, extra]))
+    q = iss[iss.rule == "quota_exceeded"]
+    assert q.applicant_id.tolist() == ["P-XZ-02"] and q.field.tolist() == ["province"]
+
+
+def test_duplicates_across_provinces_and_domains(clean, base):
+    _, ent = base
+    other = ent.copy()
+    other["applicant_id"] = "E-QH-09"
+    other["province"] = "青海省"
+    iss = _issues(clean, pd.concat([ent, other]), texts=False)
+    d = iss[iss.rule == "duplicate_filing"]
+    assert sorted(d.applicant_id) == sorted([ent.applicant_id.iloc[0], "E-QH-09"]) and set(d.field) == {"credit_code"}
+    same_prov = ent.copy()
+    same_prov["applicant_id"] = ent.applicant_id.iloc[0][:-2] + "99"
+    same_prov["domain"] = "软件" if ent.domain.iloc[0] != "软件" else "人工智能"
+    same_prov["credit_code"] = None
+    iss2 = _issues(clean, pd.concat([ent, same_prov]), texts=False)
+    assert set(iss2[iss2.rule == "one_domain_per_applicant"].field) == {"name"}
+
+
+def test_group_and_subsidiary(clean, base):
+    _, ent = base
+    g = _set(ent, name="广东华星集团有限公司")
+    s = _set(ent, name="华星软件技术有限公司", applicant_id="E-XX-98", credit_code=None)
+    iss = _issues(clean, pd.concat([g, s]), texts=False)
+    assert sorted(iss[iss.rule == "group_subsidiary_both_filed"].applicant_id) == sorted([g.applicant_id.iloc[0], "E-XX-98"])
+    s2 = _set(s, name="星华软件技术有限公司")
+    iss2 = _issues(clean, pd.concat([g, s2]), texts=False)
+    assert not (iss2.rule == "group_subsidiary_both_filed").any()
+
+
+def test_dev_zone_catalogue_and_park_in_park(clean, base):
+    park, _ = base
+    inside = _set(park, province="北京市", name="北京经济技术开发区")
+    assert not _issues(clean, inside).rule.str.startswith("park_").any()
+    pip = _set(park, province="北京市", name="北京经济技术开发区机器人产业园")
+    hit = _issues(clean, pip)
+    hit = hit[hit.rule == "park_within_host_zone"]
+    assert hit.expected.tolist() == ["北京经济技术开发区"] and "匹配度 100" in hit.message.iloc[0]
+    nowhere = _set(park, province="北京市", name="月球背面量子农场")
+    out = _issues(clean, nowhere)
+    out = out[out.rule == "park_not_in_catalogue"]
+    assert len(out) == 1 and out.severity.iloc[0] == "warning" and "匹配度" in out.message.iloc[0]
+
+
+def test_peer_outlier_names_the_median():
+    from nebase_analysis.validation.outliers import peer_outliers
+
+    vals = [10.0, 12.0, 9.0, 11.0, 10.5, 9.5, 10.2, 9.8, 5000.0]
+    df = pd.DataFrame({"applicant_id": [f"P{i}" for i in range(9)], "category": "park", "domain": "软件", "planned_area": vals})
+    out = peer_outliers(df, load_config())
+    assert out.applicant_id.tolist() == ["P8"]
+    assert out.peer_median.iloc[0] == pytest.approx(10.2, rel=1e-6)
+
+
+def test_malformed_batch_reports_instead_of_crashing(clean, base):
+    park, _ = base
+    bad = park.drop(columns=["built_area"]).copy()
+    bad["employees_2024"] = bad["employees_2024"].astype(object)
+    bad.loc[bad.index[0], "employees_2024"] = "很多人"
+    bad["taxes_2023"] = None  # a park field absent from the form anyway
+    res = validate(_batch(clean, bad), use_gx=True)
+    iss = res.issues
+    assert ("missing_column", "built_area") in set(zip(iss.rule, iss.field))
+    assert ("not_a_number", "employees_2024") in set(zip(iss.rule, iss.field))
+    empty = park.copy()
+    for c in ["address", "phone"]:
+        empty[c] = None
+    iss2 = validate(_batch(clean, empty), use_gx=True).issues
+    assert {("required_missing", "address"), ("required_missing", "phone")} <= set(zip(iss2.rule, iss2.field))
+    with pytest.raises(ValidationInputError, match="applicant_id"):
+        validate(Batch(applicants=park.drop(columns=["applicant_id"])), use_gx=False)
+
+
+@pytest.mark.slow
+def test_recall_and_precision_against_ground_truth():
+    from nebase_analysis import synth
+
+    for seed, rate in [(5, 0.05), (6, 0.3)]:
+        s = synth.generate(seed=seed, fault_rate=rate)
+        res = validate(s.batch, use_gx=False)
+        sc = score(res.issues, s.truth, s.batch.cleaning_log).set_index("kind")
+        sc = sc[sc.scored_against == "issues"]
+        assert (sc.n_faults >= 1).all()
+        assert (sc.recall >= 0.95).all(), sc
+        assert (sc.precision >= 0.90).all(), sc
+        if rate >= 0.3:
+            assert (sc.n_faults >= 3).all(), sc
+
+
+@pytest.mark.slow
+def test_gx_agrees_with_pandas_and_writes_docs_and_workbooks(tmp_path):
+    from openpyxl import load_workbook
+
+    from nebase_analysis import synth
+
+    s = synth.generate(seed=7, fault_rate=0.2)
+    apps = s.batch.applicants.copy()
+    apps.loc[0, "name"] = "=HYPERLINK(\"http://x\")+1"
+    b = dataclasses.replace(s.batch, applicants=apps)
+    gx_res = validate(b, reports_dir=tmp_path)
+    pd_res = validate(b, use_gx=False)
+    cols = ["applicant_id", "field", "rule", "severity", "message"]
+    pd.testing.assert_frame_equal(gx_res.issues[cols].reset_index(drop=True), pd_res.issues[cols].reset_index(drop=True))
+    assert gx_res.data_docs is not None and gx_res.data_docs.exists()
+    assert len(list((tmp_path / "data_docs" / "validations").rglob("*.html"))) >= 1
+    provinces = set(gx_res.issues.province.dropna())
+    assert {p.stem for p in gx_res.corrections} == provinces
+    prov = apps.loc[0, "province"]
+    wb = load_workbook(tmp_path / "corrections" / f"{prov}.xlsx")
+    ws = wb["问题清单"]
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert any(str(t).startswith("=HYPERLINK") for t in texts)
+    n_rows = ws.max_row - 2
+    assert n_rows == (gx_res.issues.province == prov).sum()
