@@ -80,7 +80,8 @@ class SyntheticBatch:
         The values as intake gives them back after cleaning: faults that cleaning
         repairs (numbers as text, province aliases) are absent from it, blanks are
         missing, faults that cleaning must not repair (unit slips, wrong growth rates,
-        wrong check digits, ...) are present.
+        wrong check digits, ...) are present. ``cleaning_log`` holds the rows intake
+        logs for the raw overrides (rules of :mod:`nebase_analysis.cleaning`).
     raw_values : DataFrame
         ``applicant_id, field, raw``: cells to write as given instead of the batch
         value (``'1,234.50'``, ``'１２.３４'``, ``'无'``, ``''``, ``'粤'``). ``field`` is a
@@ -390,7 +391,8 @@ def _park_zone(g: _Generator, province: str, domain_id: str) -> tuple[pd.Series,
     prof = g.s["domains"][domain_id]
     pool = g._zones[province]
     kw = "|".join(prof["zone_keywords"])
-    weight = np.where(pool["批准级别"] == "国务院", pc["state_level_weight"], 1.0) * np.where(
+    type_w = pool["开发区类型"].map(pc.get("zone_type_weight", {})).fillna(1.0).to_numpy(dtype=float)
+    weight = type_w * np.where(pool["批准级别"] == "国务院", pc["state_level_weight"], 1.0) * np.where(
         pool["主导产业"].fillna("").str.contains(kw) | pool["开发区名称"].str.contains(kw), pc["keyword_match_weight"], 1.0
     )
     for _ in range(500):
@@ -413,13 +415,14 @@ def _park(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     rec["management_body"] = f"{zone['开发区名称']}管理委员会"
     rec["applicant_unit"] = rec["management_body"]
     rec["address"] = f"{slot['province']}{city}{g.pick(g.s['names']['roads'])}{int(g.rng.integers(1, 999))}号"
+    y, m = (int(x) for x in re.match(r"(\d{4})\.(\d{1,2})", str(zone["批准时间"])).groups())
+    zone_date = pd.Timestamp(y, m, int(g.rng.integers(1, 29)))
     if sub:
         y0, y1 = g.s["filing"]["approval_years_sub_park"]
-        rec["approval_date"] = g.date_between(pd.Timestamp(y0, 1, 1), pd.Timestamp(y1, 12, 31))
+        rec["approval_date"] = g.date_between(max(pd.Timestamp(y0, 1, 1), zone_date), pd.Timestamp(y1, 12, 31))
         rec["approving_authority"] = rec["management_body"]
     else:
-        y, m = (int(x) for x in re.match(r"(\d{4})\.(\d{1,2})", str(zone["批准时间"])).groups())
-        rec["approval_date"] = pd.Timestamp(y, m, int(g.rng.integers(1, 29)))
+        rec["approval_date"] = zone_date
         rec["approving_authority"] = "国务院" if zone["批准级别"] == "国务院" else f"{slot['province']}人民政府"
     names = g.s["names"]
     rec["head"] = f"{g.person()} {g.pick(names['head_titles'])}"
@@ -519,7 +522,7 @@ def _park(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict]]:
             "rank": i + 1,
             "enterprise": g.company_name(slot["province"], slot["domain_id"], city=city if len(city) <= 3 else None),
             "revenue": max(_floor(total * wi, yi), 0.0),
-            "business": f"{g.pick(prods)}、{g.pick(prods)}的研发、生产和销售",
+            "business": "{}、{}的研发、生产和销售".format(*(prods[int(j)] for j in g.rng.choice(len(prods), size=2, replace=False))),
         }
         for i, wi in enumerate(w)
     ]
@@ -538,9 +541,11 @@ def _enterprise(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict
     rec["applicant_unit"] = rec["name"]
     rec["credit_code"] = g.credit_code(slot["province"])
     rec["ownership"] = g.pick_weighted(names["ownership"])
-    rec["address"] = f"{slot['province']}{city}市{g.pick(names['roads'])}{int(g.rng.integers(1, 999))}号"
+    level = "区" if slot["province"].endswith("市") else "市"
+    rec["address"] = f"{slot['province']}{city}{level}{g.pick(names['roads'])}{int(g.rng.integers(1, 999))}号"
     prods = dprof["products"]
-    rec["main_business"] = f"{g.pick(prods)}、{g.pick(prods)}等{rec['domain']}产品的研发、生产、销售和技术服务"
+    p1, p2 = (prods[int(i)] for i in g.rng.choice(len(prods), size=2, replace=False))
+    rec["main_business"] = f"{p1}、{p2}等{rec['domain']}产品的研发、生产、销售和技术服务"
     y0, y1 = g.s["filing"]["founded_years"]
     rec["founded_date"] = g.date_between(pd.Timestamp(y0, 1, 1), pd.Timestamp(y1, 12, 31))
     rec["legal_rep"] = g.person()
@@ -941,6 +946,30 @@ def _frame(records: list[dict], cfg: Mapping[str, Any]) -> pd.DataFrame:
     return df
 
 
+def _cleaning_log(raw: list[dict], items: Mapping[str, dict], cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """The cleaning-log rows intake writes when it reads the raw overrides back.
+
+    Each raw cell goes through :func:`nebase_analysis.cleaning.clean_value` (numbers as
+    text, missing tokens) or is a province alias; a cell left truly empty is read as
+    missing without a change, so it has no row.
+    """
+    from nebase_analysis.cleaning import clean_value
+
+    schema = field_schema(cfg).set_index("id")
+    rows = []
+    for r in raw:
+        aid, col, text = r["applicant_id"], r["field"], r["raw"]
+        if col == "province":
+            rows.append({"applicant_id": aid, "field": col, "raw": text, "clean": items[aid]["rec"]["province"], "rule": "province_alias"})
+            continue
+        base = col if col in schema.index else col.rsplit("_", 1)[0]
+        f = schema.loc[base]
+        parsed = clean_value(text, f.kind, f.unit, config=cfg)
+        if parsed.rule:
+            rows.append({"applicant_id": aid, "field": col, "raw": text, "clean": parsed.value, "rule": parsed.rule})
+    return pd.DataFrame(rows, columns=["applicant_id", "field", "raw", "clean", "rule"]).astype(object)
+
+
 def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: Any = None, progress: bool = False) -> SyntheticBatch:
     """Generate the synthetic national batch with its faults and their ground truth.
 
@@ -1006,7 +1035,8 @@ def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: An
     summary = pd.DataFrame(summary_rows, columns=["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file", "applicant_id"])
     summary["seq"] = summary["seq"].astype("int64")
     summary["source_file"] = summary["source_file"].astype("str").where(summary["source_file"].notna())
-    batch = Batch(applicants=applicants, top_enterprises=tops_e, top_products=tops_p, texts=texts, summary=summary)
+    log = _cleaning_log(fx.raw, items, cfg)
+    batch = Batch(applicants=applicants, top_enterprises=tops_e, top_products=tops_p, texts=texts, summary=summary, cleaning_log=log)
     truth = pd.DataFrame(fx.truth, columns=FAULT_COLUMNS).astype("str")
     raw = pd.DataFrame(fx.raw, columns=RAW_COLUMNS).astype("str")
     hidden = pd.DataFrame(g.hidden, columns=["applicant_id", "field", "value"])

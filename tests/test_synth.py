@@ -297,6 +297,15 @@ def test_every_kind_present_once_per_applicant(faulty):
     assert faulty.raw_values.applicant_id.isin(t.applicant_id).all()
 
 
+def test_cleaning_log_mirrors_raw_overrides(faulty):
+    log, raw = faulty.batch.cleaning_log, faulty.raw_values
+    nonempty = raw[raw.raw != ""]
+    assert set(zip(log.applicant_id, log.field)) == set(zip(nonempty.applicant_id, nonempty.field))
+    alias = log[log.field == "province"]
+    a = faulty.batch.applicants.set_index("applicant_id")
+    assert (alias.rule == "province_alias").all() and (alias.clean.values == a.loc[alias.applicant_id, "province"].values).all()
+
+
 def test_faults_only_where_stated(faulty):
     """Relations break only for applicants the truth names (plus duplicate sources)."""
     v = violations(faulty)
@@ -336,7 +345,7 @@ def test_truth_describes_each_injection(faulty):
             base = r.field if r.field in units else r.field.rsplit("_", 1)[0]
             parsed = parse_number(raw[(r.applicant_id, r.field)], unit=units[base])
             assert parsed.ok and parsed.value == pytest.approx(float(r.original)) == a.loc[r.applicant_id, r.field]
-            assert raw[(r.applicant_id, r.field)] == r.injected and not re.fullmatch(r"-?\d+(\.\d+)?", r.injected)
+            assert raw[(r.applicant_id, r.field)] == r.injected and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", r.injected)
             assert not broken
         elif r.kind == "blank_or_none":
             assert pd.isna(a.loc[r.applicant_id, r.field])
@@ -405,8 +414,9 @@ def test_cli_writes_raw_layout_and_truth_that_intake_reads_back(tmp_path, capsys
 
     assert cli.main(["synth", "--out", str(tmp_path), "--seed", "1", "--fault-rate", "0.05"]) == 0
     printed = capsys.readouterr().out
-    assert "合成全国申报批次：419 个申报对象" in printed and "注入故障" in printed
     expected = generate(seed=1, fault_rate=0.05)
+    n = 418 + int((expected.truth.kind == "over_quota").sum())
+    assert f"合成全国申报批次：{n} 个申报对象" in printed and f"注入故障 {len(expected.truth)} 处" in printed
     truth = pd.read_csv(tmp_path / "faults.csv", dtype=str, keep_default_na=False)
     assert list(truth.columns) == FAULT_COLUMNS
     assert truth.applicant_id.tolist() == expected.truth.applicant_id.tolist()
@@ -430,3 +440,6 @@ def test_cli_writes_raw_layout_and_truth_that_intake_reads_back(tmp_path, capsys
     repaired = t[t.kind.isin(["number_as_text", "blank_or_none", "province_alias"]) & (t.injected != "")]
     logged = set(zip(back.cleaning_log.applicant_id, back.cleaning_log.field))
     assert set(zip(repaired.applicant_id, repaired.field)) <= logged
+    # and the in-memory batch carries the same cleaning log as intake writes
+    key = ["applicant_id", "field", "rule"]
+    assert set(map(tuple, back.cleaning_log[key].values)) == set(map(tuple, expected.batch.cleaning_log[key].values))
