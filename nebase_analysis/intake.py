@@ -611,7 +611,6 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     texts: list[dict] = []
     lists: dict[str, list] = {name: [] for name in cfg["fields"].get("lists", {})}
     summaries: list[dict] = []
-    codes = {p.name: p.id_code for p in province_table(cfg).itertuples()}
 
     for folder, files in folders:
         province = cl.resolve_province(folder.name, rules) or cl.province_from_text(folder.name, rules)
@@ -740,7 +739,6 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                 if pv is not None and pv != province:
                     reject(w["path"], f"申请书封面的{src}「{raw_v}」属于{pv}，与文件夹「{folder.name}」（{province}）不一致", "reconcile", aid, fld="province")
             applicants.append(row)
-    del codes
     return _assemble(applicants, texts, lists, summaries, rejected, log, cfg)
 
 
