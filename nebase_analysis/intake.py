@@ -64,7 +64,7 @@ import pandas as pd
 
 from nebase_analysis import cleaning as cl
 from nebase_analysis.batch import TABLE_COLUMNS, Batch
-from nebase_analysis.config import applicant_columns, field_schema, province_table, resolve_config
+from nebase_analysis.config import applicant_columns, field_schema, resolve_config
 
 __all__ = [
     "load_batch",
