@@ -19,7 +19,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "top_products": ["applicant_id", "rank", "product", "sales", "market_share"],
     "texts": ["applicant_id", "section", "text"],
     "summary": ["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file"],
-    "rejected": ["path", "sheet", "cell", "field", "applicant_id", "reason"],
+    "rejected": ["path", "sheet", "cell", "field", "applicant_id", "scope", "reason"],
     "cleaning_log": ["applicant_id", "field", "raw", "clean", "rule"],
 }
 
@@ -52,7 +52,8 @@ class Batch:
     summary : DataFrame
         The annex 1 rows (推荐汇总表) as read.
     rejected : DataFrame
-        Every file or row not taken: ``path, sheet, cell, field, applicant_id, reason``.
+        Every file, row or value not taken: ``path, sheet, cell, field, applicant_id,
+        scope`` (``file``/``row``/``field``/``reconcile``), ``reason``.
     cleaning_log : DataFrame
         Every change cleaning made: ``applicant_id, field, raw, clean, rule``.
 

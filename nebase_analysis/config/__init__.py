@@ -112,7 +112,7 @@ def field_schema(config: Mapping[str, Any] | None = None):
     Columns: ``id``, ``label`` (dictionary label), ``unit``, ``kind``, ``forms``
     (tuple of ``summary``/``park``/``enterprise``), ``section``, ``required``,
     ``max_chars`` (long texts), ``choices``, ``integer`` (whole numbers
-    expected), ``growth_of`` (the amount a growth row is the growth of),
+    expected), ``signed`` (a % row that may be negative), ``growth_of`` (the amount a growth row is the growth of),
     ``share_of`` ((part, whole) of a share row), and the label as printed on
     each form: ``printed_summary``, ``printed_park``, ``printed_enterprise``.
 
@@ -127,6 +127,7 @@ def field_schema(config: Mapping[str, Any] | None = None):
     cfg = resolve_config(config)
     fcfg = cfg["fields"]
     domains = [d["name"] for d in cfg["domains"]["domains"]]
+    provinces = [p["name"] for p in cfg["provinces"]["units"]]
     rows = []
     for f in fcfg["fields"]:
         printed = f.get("printed", {})
@@ -135,6 +136,8 @@ def field_schema(config: Mapping[str, Any] | None = None):
         choices = f.get("choices")
         if f.get("choices_from") == "domains":
             choices = domains
+        elif f.get("choices_from") == "provinces":
+            choices = provinces
         rows.append(
             {
                 "id": f["id"],
@@ -147,6 +150,7 @@ def field_schema(config: Mapping[str, Any] | None = None):
                 "max_chars": fcfg["longtext_max_chars"] if f["kind"] == "longtext" else None,
                 "choices": tuple(choices) if choices else None,
                 "integer": bool(f.get("integer", f["kind"] == "count")),
+                "signed": bool(f.get("signed", False)) or bool(f.get("growth_of")),
                 "growth_of": f.get("growth_of"),
                 "share_of": tuple(f["share_of"]) if f.get("share_of") else None,
                 **{f"printed_{form}": printed.get(form, f["label"]) for form in ("summary", "park", "enterprise")},
