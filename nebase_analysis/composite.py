@@ -1016,8 +1016,8 @@ def score(indicators: pd.DataFrame, config: Any = None, *, spec: pd.DataFrame | 
     """
     cfg = resolve_config(config)
     cc = _composite_cfg(cfg)
-    groups = _prepare_groups(indicators, cfg, spec)
     spec_df = _get_spec(cfg, spec)
+    groups = _prepare_groups(indicators, cfg, spec_df)
     labels = dict(zip(spec_df["id"], spec_df["label"]))
     ncfg = cc.get("normalisation", {"method": "minmax", "range": [0, 100]})
     acfg = cc.get("aggregation", {})

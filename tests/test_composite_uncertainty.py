@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nebase_analysis import composite as C
+from nebase_analysis.config import load_config
 
 DATA = Path(__file__).parent / "data" / "tai23.csv"
 NO_TREAT = {"composite": {"treatment": {"enabled": False}}}
@@ -140,6 +141,12 @@ def test_correlation_audit_flags():
 SPEC4 = pd.DataFrame({"id": ["i1", "i2", "i3", "i4"], "dimension": ["D1", "D1", "D2", "D2"],
                       "weight": [1.0, 2.0, 1.0, 1.0], "direction": [1, -1, 1, 1]})
 values = st.floats(min_value=0.0, max_value=1000.0, allow_nan=False, allow_infinity=False)
+# configurations resolved once (resolve_config deep-copies the package config on every call)
+CFG_DEFAULT = load_config()
+CFG_AGG = {m: load_config({"composite": {"aggregation": {"indicators": m, "dimensions": m}}})
+           for m in ("arithmetic", "geometric")}
+CFG_GOAL = load_config({"composite": {"normalisation": {"method": "goalposts", "range": [0, 100]},
+                                      "aggregation": {"indicators": "geometric", "dimensions": "arithmetic"}}})
 
 
 @st.composite
@@ -154,8 +161,8 @@ def frames(draw, min_n=3, max_n=10):
 def test_property_row_order_invariance(df, rnd):
     perm = list(range(len(df)))
     rnd.shuffle(perm)
-    a = C.score(df, None, spec=SPEC4).scores.set_index("applicant_id").sort_index()
-    b = C.score(df.iloc[perm], None, spec=SPEC4).scores.set_index("applicant_id").sort_index()
+    a = C.score(df, CFG_DEFAULT, spec=SPEC4).scores.set_index("applicant_id").sort_index()
+    b = C.score(df.iloc[perm], CFG_DEFAULT, spec=SPEC4).scores.set_index("applicant_id").sort_index()
     np.testing.assert_allclose(a["score"].to_numpy(float), b["score"].to_numpy(float), equal_nan=True)
     assert a["rank"].tolist() == b["rank"].tolist()
 
@@ -171,7 +178,7 @@ def test_property_dominance(method, df, gaps, pick):
              for c, g in zip(SPEC4["id"], gaps)}
     df = pd.concat([df, pd.DataFrame([{"applicant_id": "W", "category": "park", "domain": "软件", **worse}])],
                    ignore_index=True)
-    cfg = {"composite": {"aggregation": {"indicators": method, "dimensions": method}}}
+    cfg = CFG_AGG[method]
     s = C.score(df, cfg, spec=SPEC4).scores.set_index("applicant_id")
     assert s.loc[row["applicant_id"], "rank"] <= s.loc["W", "rank"]
     assert s.loc[row["applicant_id"], "score"] >= s.loc["W", "score"] - 1e-9
@@ -184,8 +191,7 @@ def test_property_dominance(method, df, gaps, pick):
 @given(df=frames(min_n=1, max_n=8), new=st.lists(values, min_size=4, max_size=4))
 def test_property_goalposts_adding_applicant_leaves_scores(df, new):
     spec = SPEC4.assign(goal_lo=[0.0, 0.0, 100.0, 0.0], goal_hi=[1000.0, 500.0, 900.0, 2000.0])
-    cfg = {"composite": {"normalisation": {"method": "goalposts", "range": [0, 100]},
-                         "aggregation": {"indicators": "geometric", "dimensions": "arithmetic"}}}
+    cfg = CFG_GOAL
     before = C.score(df, cfg, spec=spec).scores.set_index("applicant_id")["score"]
     more = pd.concat([df, pd.DataFrame([{"applicant_id": "ZZ", "category": "park", "domain": "软件",
                                          **dict(zip(SPEC4["id"], new))}])], ignore_index=True)
