@@ -899,7 +899,7 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
                     _note(notes, label, None, aid, f"{label}：申报对象 {aid} 仅填报了 {c:.0%} 的指标，得分可靠性低", "low_coverage")
         frame = indicators.iloc[pos][keep].reset_index(drop=True)
         treat_log = pd.DataFrame(trows, columns=_TREAT_COLS)
-        missing_log = pd.DataFrame(mrows, columns=_MISSING_COLS)
+        missing_log = pd.DataFrame(mrows, columns=_MISSING_COLS).astype({"value": float})
         groups.append(_Group(category, domain, label, ids, frame, ind, raw, X, direc, bounds, dims, G, w, v,
                              treat_log, missing_log, notes))
     return groups
@@ -1106,7 +1106,7 @@ def score(indicators: pd.DataFrame, config: Any = None, *, spec: pd.DataFrame | 
         contributions=pd.concat(CON, ignore_index=True) if CON else pd.DataFrame(columns=["applicant_id", "peer_group", "indicator", "label", "dimension", "direction", "raw", "treated", "normalised", "weight", "contribution", "missing_policy"]),
         weights=pd.DataFrame(WT, columns=["peer_group", "indicator", "dimension", "weight_in_dimension", "dimension_weight", "weight"]),
         treatment_log=pd.concat(TL, ignore_index=True)[cols_t] if TL else pd.DataFrame(columns=cols_t),
-        missing_log=pd.concat(ML, ignore_index=True)[cols_m] if ML else pd.DataFrame(columns=cols_m),
+        missing_log=(pd.concat(ML, ignore_index=True)[cols_m] if ML else pd.DataFrame(columns=cols_m)).astype({"value": float}),
         notes=pd.DataFrame(NT, columns=["peer_group", "indicator", "applicant_id", "kind", "message"]),
     )
 

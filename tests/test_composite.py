@@ -345,3 +345,23 @@ def test_duplicate_ids_rejected():
     ind = pd.DataFrame({"applicant_id": ["A", "A"], "category": "park", "domain": "软件", "x": [1.0, 2.0]})
     with pytest.raises(ValueError, match="重复"):
         C.score(ind, NO_TREAT, spec=_spec2())
+
+
+@pytest.mark.parametrize("method", ["entropy", "equal"])
+def test_score_with_data_driven_weights(tai, tai_spec, method):
+    cfg = {"composite": {"weights": {"method": method}, "treatment": {"enabled": False}}}
+    res = C.score(tai_indicators(tai), cfg, spec=tai_spec.assign(weight=[5, 1, 1, 1, 1, 1, 1, 1]))
+    w = res.weights.set_index("indicator")
+    raw = C.compute_weights(tai[tai_spec["id"].tolist()], method)
+    for dim, ids in tai_spec.groupby("dimension")["id"]:
+        expected = raw[list(ids)] / raw[list(ids)].sum()
+        assert w.loc[list(ids), "weight_in_dimension"].to_numpy() == pytest.approx(expected.to_numpy())
+    assert w["weight"].sum() == pytest.approx(1.0)
+
+
+def test_pca_weights_fall_back_with_a_note_when_too_few_applicants(tai, tai_spec):
+    cfg = {"composite": {"weights": {"method": "pca"}, "treatment": {"enabled": False}}}
+    small = tai_indicators(tai).head(6)                      # 6 applicants < 8 indicators + 1
+    res = C.score(small, cfg, spec=tai_spec)
+    assert (res.notes["kind"] == "weights_fallback").any()
+    assert res.weights["weight_in_dimension"].to_numpy() == pytest.approx([0.5] * 8)
