@@ -23,6 +23,8 @@ from typing import Any, Mapping
 import yaml
 
 CONFIG_DIR = Path(__file__).resolve().parent
+# libyaml's loader where available: ~20x faster than the pure-Python one
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 __all__ = [
     "CONFIG_DIR",
@@ -44,7 +46,7 @@ def _package_config() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path in sorted(CONFIG_DIR.glob("*.yaml")):
         with path.open(encoding="utf-8") as fh:
-            out[path.stem] = yaml.safe_load(fh) or {}
+            out[path.stem] = yaml.load(fh, Loader=_Loader) or {}
     return out
 
 
@@ -89,7 +91,7 @@ def load_config(path: str | Path | Mapping[str, Any] | None = None) -> dict[str,
         if not p.exists():
             raise FileNotFoundError(f"配置文件不存在：{p}")
         with p.open(encoding="utf-8") as fh:
-            override = yaml.safe_load(fh) or {}
+            override = yaml.load(fh, Loader=_Loader) or {}
         if not isinstance(override, Mapping):
             raise ValueError(f"配置文件 {p} 的顶层必须是映射（如 indicators: ...）")
     return deep_merge(base, override)
