@@ -1475,6 +1475,23 @@ def sobol_estimates(fA: np.ndarray, fB: np.ndarray, fAB: Sequence[np.ndarray]) -
     return np.array(S1), np.array(ST)
 
 
+def _sobol_conf(fA, fB, fAB, n_boot: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap 95 % half-widths (1.96 x bootstrap sd) of the first and total order indices."""
+    N = len(fA)
+    idx = np.random.default_rng(seed).integers(0, N, size=(n_boot, N))
+    A, B = np.asarray(fA, float)[idx], np.asarray(fB, float)[idx]
+    var = np.concatenate([A, B], axis=1).var(axis=1)
+    c1, ct = [], []
+    for fi in fAB:
+        F = np.asarray(fi, float)[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s1 = np.mean(B * (F - A), axis=1) / var
+            st = 0.5 * np.mean((A - F) ** 2, axis=1) / var
+        c1.append(1.96 * np.nanstd(s1) if np.isfinite(s1).any() else np.nan)
+        ct.append(1.96 * np.nanstd(st) if np.isfinite(st).any() else np.nan)
+    return np.array(c1), np.array(ct)
+
+
 def sobol_indices(
     func: Callable[[np.ndarray], np.ndarray],
     d: int,
@@ -1502,7 +1519,8 @@ def sobol_indices(
     Returns
     -------
     DataFrame
-        ``factor, S1, ST``.
+        ``factor, S1, ST, S1_conf, ST_conf`` (the ``_conf`` columns: bootstrap 95 %
+        half-widths, 1.96 x the sd over 200 resamples of the base rows).
 
     Examples
     --------
@@ -1519,7 +1537,8 @@ def sobol_indices(
         AB[:, list(cols)] = B[:, list(cols)]
         fAB.append(func(AB))
     S1, ST = sobol_estimates(fA, fB, fAB)
-    return pd.DataFrame({"factor": list(groups), "S1": S1, "ST": ST})
+    c1, ct = _sobol_conf(fA, fB, fAB, seed=seed)
+    return pd.DataFrame({"factor": list(groups), "S1": S1, "ST": ST, "S1_conf": c1, "ST_conf": ct})
 
 
 def sensitivity(
@@ -1543,7 +1562,8 @@ def sensitivity(
     Returns
     -------
     DataFrame
-        ``peer_group, category, domain, factor, factor_label, S1, ST, n_runs, note``.
+        ``peer_group, category, domain, factor, factor_label, S1, ST, S1_conf, ST_conf,
+        n_runs, note`` (``_conf``: bootstrap 95 % half-widths).
         A group whose ranking never changes has NaN indices and a note saying so.
     """
     cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims = _uncertainty_setup(indicators, config, spec)
@@ -1578,7 +1598,8 @@ def sensitivity(
         rows.extend(_sobol_rows(shift, N, factors, g.label, g.category, g.domain))
     if pooled_n:
         rows.extend(_sobol_rows(pooled_sum / pooled_n, N, factors, "全部", "", ""))
-    return pd.DataFrame(rows, columns=["peer_group", "category", "domain", "factor", "factor_label", "S1", "ST", "n_runs", "note"])
+    return pd.DataFrame(rows, columns=["peer_group", "category", "domain", "factor", "factor_label", "S1", "ST",
+                                       "S1_conf", "ST_conf", "n_runs", "note"])
 
 
 def _sobol_rows(y: np.ndarray, N: int, factors: Mapping[str, Any], label: str, category: str, domain: str) -> list[dict]:
@@ -1586,10 +1607,11 @@ def _sobol_rows(y: np.ndarray, N: int, factors: Mapping[str, Any], label: str, c
     fAB = [y[(2 + i) * N:(3 + i) * N] for i in range(len(factors))]
     S1, ST = sobol_estimates(fA, fB, fAB)
     const = np.concatenate([fA, fB]).var() == 0
+    c1, ct = (np.full(len(fAB), np.nan), np.full(len(fAB), np.nan)) if const else _sobol_conf(fA, fB, fAB)
     note = "各种选择下排名均不变，敏感性指数无定义" if const else ""
     return [{"peer_group": label, "category": category, "domain": domain, "factor": f,
              "factor_label": _FACTOR_LABELS.get(f, f), "S1": float(S1[i]), "ST": float(ST[i]),
-             "n_runs": len(y), "note": note} for i, f in enumerate(factors)]
+             "S1_conf": float(c1[i]), "ST_conf": float(ct[i]), "n_runs": len(y), "note": note} for i, f in enumerate(factors)]
 
 
 # --------------------------------------------------------------------------- correlations

@@ -87,6 +87,10 @@ def test_sobol_ishigami_analytic():
     assert res["S1"].to_numpy() == pytest.approx(expected_S1, abs=0.02)
     assert res["ST"].to_numpy() == pytest.approx(expected_ST, abs=0.02)
     assert expected_S1[0] == pytest.approx(0.3139, abs=1e-4) and expected_ST[2] == pytest.approx(0.2437, abs=1e-4)
+    # bootstrap half-widths: positive, small at this sample size, and larger with fewer runs
+    assert ((res["S1_conf"] > 0) & (res["S1_conf"] < 0.05)).all()
+    small = C.sobol_indices(ishigami, 3, n=2**9, seed=11)
+    assert (small["ST_conf"] > res["ST_conf"]).all()
 
 
 def test_sobol_groups_of_inputs():
