@@ -332,7 +332,15 @@ def _worker_init(settings: dict) -> None:
 
 
 def _worker_run(job: ReportJob) -> ReportResult:
-    import nbformat
+    """Run one job; a kernel failure (not an error in the notebook) is retried once on a fresh kernel."""
+    res = _worker_run_once(job)
+    if not res.ok and res.detail is not None:
+        _WORKER["kernel"].shutdown()
+        res = _worker_run_once(job)
+    return res
+
+
+def _worker_run_once(job: ReportJob) -> ReportResult:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
