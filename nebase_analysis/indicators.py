@@ -21,8 +21,7 @@ Examples
 from __future__ import annotations
 
 import ast
-import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd

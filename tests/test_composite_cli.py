@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from nebase_analysis.batch import Batch
 from nebase_analysis.cli import main
