@@ -1061,7 +1061,7 @@ def national_batch(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, conf
 # ----------------------------------------------------------------------------- writing
 
 
-def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None) -> dict[str, Any]:
+def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, progress: bool = False) -> dict[str, Any]:
     """Write a synthetic batch as provinces send it, with its ground truth.
 
     ``<out>/applications/<省份>/...`` (filled templates and summary tables, by
@@ -1088,7 +1088,7 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None) ->
         from nebase_analysis.templates import write_raw
     except ImportError as exc:  # pragma: no cover - depends on the templates module being installed
         raise RuntimeError(f"无法写出申报材料：未找到模板模块 nebase_analysis.templates（{exc}）") from exc
-    raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values)
+    raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values, config=config, progress=progress)
     faults = out / "faults.csv"
     synthetic.truth.to_csv(faults, index=False, encoding="utf-8")
     experts = None
@@ -1097,7 +1097,7 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None) ->
     except ImportError:
         write_synthetic_panels = None
     if write_synthetic_panels is not None:
-        experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed)
+        experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed, config=config)
     return {"faults": faults, "raw": raw, "experts": experts}
 
 
@@ -1141,7 +1141,7 @@ def run_cli(args) -> int:
 
     try:
         synthetic = generate(seed=args.seed, scale=args.scale, fault_rate=args.fault_rate, config=args.config, progress=True)
-        result = write(synthetic, args.out, config=args.config)
+        result = write(synthetic, args.out, config=args.config, progress=True)
     except (ValueError, RuntimeError, FileNotFoundError) as exc:
         print(f"nebase synth：{exc}", file=sys.stderr)
         return 1
