@@ -1070,6 +1070,10 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
     module is installed, the expert roster and filled score sheets under ``<out>/experts/``
     (``nebase_analysis.experts.panels.write_synthetic_panels``).
 
+    A previous synthetic batch in ``out_dir`` (recognised by its ``faults.csv``) is
+    replaced whole; an ``applications`` folder without ``faults.csv`` (real material)
+    is never overwritten: a :class:`RuntimeError` says so in Chinese.
+
     Returns
     -------
     dict
@@ -1082,14 +1086,24 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
     >>> write(s, "data/raw")["faults"]            # doctest: +SKIP
     PosixPath('data/raw/faults.csv')
     """
+    import shutil
+
+    cfg = resolve_config(config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    faults = out / "faults.csv"
+    apps = out / cfg["intake"]["applications_dir"]
+    if apps.exists() and any(apps.iterdir()):
+        if not faults.exists():
+            raise RuntimeError(f"{apps} 中已有申报材料且不是合成批次（缺少 faults.csv）：为免覆盖真实材料，请换一个输出目录")
+        # a previous synthetic batch: replace it whole, so no stale workbook is read with the new one
+        shutil.rmtree(apps)
+        shutil.rmtree(out / "experts", ignore_errors=True)
     try:
         from nebase_analysis.templates import write_raw
     except ImportError as exc:  # pragma: no cover - depends on the templates module being installed
         raise RuntimeError(f"无法写出申报材料：未找到模板模块 nebase_analysis.templates（{exc}）") from exc
-    raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values, config=config, progress=progress)
-    faults = out / "faults.csv"
+    raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values, config=cfg, progress=progress)
     synthetic.truth.to_csv(faults, index=False, encoding="utf-8")
     experts = None
     try:
@@ -1097,7 +1111,7 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
     except ImportError:
         write_synthetic_panels = None
     if write_synthetic_panels is not None:
-        experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed, config=config)
+        experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed, config=cfg)
     return {"faults": faults, "raw": raw, "experts": experts}
 
 

@@ -412,6 +412,11 @@ def test_cli_writes_raw_layout_and_truth_that_intake_reads_back(tmp_path, capsys
     intake = pytest.importorskip("nebase_analysis.intake")
     from nebase_analysis import cli
 
+    # a previous synthetic batch in the folder is replaced whole (no stale workbook survives)
+    stale = tmp_path / "applications" / "广东省" / "99_旧文件.xlsx"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    (tmp_path / "faults.csv").write_text("applicant_id,field,kind,original,injected,note\n", encoding="utf-8")
     assert cli.main(["synth", "--out", str(tmp_path), "--seed", "1", "--fault-rate", "0.05"]) == 0
     printed = capsys.readouterr().out
     expected = generate(seed=1, fault_rate=0.05)
@@ -423,6 +428,7 @@ def test_cli_writes_raw_layout_and_truth_that_intake_reads_back(tmp_path, capsys
     assert truth.kind.tolist() == expected.truth.kind.tolist()
     assert (tmp_path / "applications" / "广东省" / "推荐汇总表.xlsx").exists()
 
+    assert not stale.exists()
     back = intake.load_batch(tmp_path)
     assert back.rejected.empty
     a = expected.batch.applicants.set_index("applicant_id")
@@ -443,3 +449,14 @@ def test_cli_writes_raw_layout_and_truth_that_intake_reads_back(tmp_path, capsys
     # and the in-memory batch carries the same cleaning log as intake writes
     key = ["applicant_id", "field", "rule"]
     assert set(map(tuple, back.cleaning_log[key].values)) == set(map(tuple, expected.batch.cleaning_log[key].values))
+
+
+def test_write_refuses_to_overwrite_real_material(tmp_path, clean):
+    from nebase_analysis.synth import write
+
+    real = tmp_path / "applications" / "广东省" / "01_某园区.xlsx"
+    real.parent.mkdir(parents=True)
+    real.write_bytes(b"real")
+    with pytest.raises(RuntimeError, match="不是合成批次"):
+        write(clean, tmp_path)
+    assert real.read_bytes() == b"real" and not (tmp_path / "faults.csv").exists()
