@@ -78,7 +78,7 @@ __all__ = [
     "run_cli",
 ]
 
-REJECTED_COLUMNS = [*TABLE_COLUMNS["rejected"], "scope"]
+REJECTED_COLUMNS = TABLE_COLUMNS["rejected"]
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
 _FORMS = ("park", "enterprise")
