@@ -12,8 +12,10 @@ Heavy libraries are imported where they are used, so ``import nebase_analysis`` 
 Examples
 --------
 >>> import nebase_analysis as nb
->>> batch = nb.national_batch(seed=0)          # doctest: +SKIP
->>> result = nb.validate(batch)                # doctest: +SKIP
+>>> batch = nb.national_batch(seed=0)              # doctest: +SKIP
+>>> result = nb.validate(batch)                    # doctest: +SKIP
+>>> indicators = nb.compute_indicators(batch, issues=result.issues)  # doctest: +SKIP
+>>> scores = nb.score(indicators).scores           # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -29,6 +31,11 @@ _LAZY = {
     "national_batch": "nebase_analysis.synth",
     "validate": "nebase_analysis.validation",
     "ValidationResult": "nebase_analysis.validation",
+    "compute_indicators": ("nebase_analysis.indicators", "compute"),
+    "score": "nebase_analysis.composite",
+    "rank_uncertainty": "nebase_analysis.composite",
+    "final_ranking": "nebase_analysis.ranking",
+    "run_reports": "nebase_analysis.reports.runner",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -36,7 +43,8 @@ __all__ = ["__version__", *_LAZY]
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        module, attr = _LAZY[name] if isinstance(_LAZY[name], tuple) else (_LAZY[name], name)
+        return getattr(import_module(module), attr)
     raise AttributeError(f"module 'nebase_analysis' has no attribute {name!r}")
 
 
