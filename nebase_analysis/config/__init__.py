@@ -38,6 +38,10 @@ __all__ = [
     "resolve_config",
     "applicant_columns",
     "yearly_columns",
+    "wide_columns",
+    "category_labels",
+    "criteria_table",
+    "sf_share_exempt_domains",
 ]
 
 
@@ -116,7 +120,9 @@ def field_schema(config: Mapping[str, Any] | None = None):
     ``max_chars`` (long texts), ``choices``, ``integer`` (whole numbers
     expected), ``signed`` (a % row that may be negative), ``growth_of`` (the amount a growth row is the growth of),
     ``share_of`` ((part, whole) of a share row), and the label as printed on
-    each form: ``printed_summary``, ``printed_park``, ``printed_enterprise``.
+    each form: ``printed_summary``, ``printed_park``, ``printed_enterprise``;
+    ``printed_section_<form>``: the title of the block this field opens, as
+    printed on that form, where it differs from ``section`` (else None).
 
     Examples
     --------
@@ -135,6 +141,7 @@ def field_schema(config: Mapping[str, Any] | None = None):
         printed = f.get("printed", {})
         if isinstance(printed, str):
             printed = {form: printed for form in f["forms"]}
+        printed_section = f.get("printed_section", {})
         choices = f.get("choices")
         if f.get("choices_from") == "domains":
             choices = domains
@@ -156,6 +163,7 @@ def field_schema(config: Mapping[str, Any] | None = None):
                 "growth_of": f.get("growth_of"),
                 "share_of": tuple(f["share_of"]) if f.get("share_of") else None,
                 **{f"printed_{form}": printed.get(form, f["label"]) for form in ("summary", "park", "enterprise")},
+                **{f"printed_section_{form}": printed_section.get(form) for form in ("summary", "park", "enterprise")},
             }
         )
     return pd.DataFrame(rows)
@@ -306,3 +314,78 @@ def dev_zones():
     2543
     """
     return _dev_zones_cached().copy()
+
+
+def wide_columns(config: Mapping[str, Any] | None = None):
+    """Every column of the wide applicants table mapped back to its field and period.
+
+    One row per column (both categories), in schema order. Columns: ``column``,
+    ``field`` (the field id), ``period`` (a year as ``int``, ``"avg"``, or None
+    for single-value fields), ``kind``, ``unit``, ``integer``, ``signed``,
+    ``forms``, and ``label``: the Chinese label with its period, e.g.
+    ``总营业收入（2024年）`` or ``总营业收入（近三年平均值）``. Use it wherever a
+    column name must be split into field and year, instead of parsing strings.
+
+    Examples
+    --------
+    >>> w = wide_columns().set_index("column")
+    >>> w.loc["total_revenue_2024", ["field", "period", "label"]].tolist()
+    ['total_revenue', 2024, '总营业收入（2024年）']
+    >>> w.loc["total_revenue_avg", "label"], w.loc["workforce", "period"]
+    ('总营业收入（近三年平均值）', None)
+    """
+    import pandas as pd
+
+    cfg = resolve_config(config)
+    fcfg = cfg["fields"]
+    avg = fcfg["avg_suffix"]
+    rows = []
+    for f in field_schema(cfg).itertuples(index=False):
+        if f.kind == "longtext":
+            continue
+        base = {"field": f.id, "kind": f.kind, "unit": f.unit, "integer": f.integer, "signed": f.signed, "forms": f.forms}
+        if f.kind == "yearly":
+            for year in fcfg["years"]:
+                rows.append({"column": f"{f.id}_{year}", "period": int(year), "label": f"{f.label}（{year}年）", **base})
+            rows.append({"column": f"{f.id}_{avg}", "period": avg, "label": f"{f.label}（{fcfg['avg_label']}）", **base})
+        else:
+            rows.append({"column": f.id, "period": None, "label": f.label, **base})
+    out = pd.DataFrame(rows)
+    return out[["column", "field", "period", "kind", "unit", "integer", "signed", "forms", "label"]]
+
+
+def category_labels(config: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Category id -> Chinese label, from fields.yaml.
+
+    Examples
+    --------
+    >>> category_labels()
+    {'park': '园区', 'enterprise': '企业'}
+    """
+    return {k: v["label"] for k, v in resolve_config(config)["fields"]["categories"].items()}
+
+
+def sf_share_exempt_domains(config: Mapping[str, Any] | None = None) -> set[str]:
+    """Canonical names of the domains whose parks are not examined on 智能工厂占比 (notice 四(三)).
+
+    Examples
+    --------
+    >>> sorted(sf_share_exempt_domains())
+    ['人工智能', '软件']
+    """
+    return {d["name"] for d in resolve_config(config)["domains"]["domains"] if d.get("sf_share_exempt_park")}
+
+
+def criteria_table(config: Mapping[str, Any] | None = None):
+    """The expert criteria (criteria.yaml): ``id``, ``name``, ``max``, ``plan_section``, in order.
+
+    Examples
+    --------
+    >>> c = criteria_table()
+    >>> c.id.tolist(), int(c["max"].sum())
+    (['basis', 'approach', 'tasks', 'schedule', 'safeguards'], 100)
+    """
+    import pandas as pd
+
+    rows = resolve_config(config)["criteria"]["criteria"]
+    return pd.DataFrame([{"id": c["id"], "name": c["name"], "max": float(c["max"]), "plan_section": c.get("plan_section")} for c in rows])
