@@ -7,7 +7,15 @@ Compares, in the same run,
    resample each applicant's experts into a new long table and call
    ``experts.aggregate`` + ``ranking.final_ranking``;
 2. the ``offsets`` solver (expert-only reduced normal equations) against a dense least
-   squares on the full applicant + expert design matrix.
+   squares on the full applicant + expert design matrix;
+3. the greedy complete raters × targets block of ``panel_reliability`` (boolean numpy
+   matrices with running blank counts) against the previous pandas loop (recompute the
+   blank shares of a DataFrame and ``drop`` one row or rater per step), and the whole
+   ``panel_reliability`` (one pivot and one block per panel shared by ICC and Kendall's W)
+   against the previous path (pivot and block again inside ``icc`` and ``kendall_w``);
+4. ``experts.aggregate`` (contiguous groups of the sorted long table, statistics per
+   group size on stacked arrays) against the previous per-group pandas loop, all five
+   methods; both pairs are checked to give identical results.
 
 Prints the figures; run ``python benchmarks/bench_ranking.py``.
 """
@@ -90,6 +98,54 @@ def dense_offsets(g):
     return sol[:na]
 
 
+def previous_block(wide):
+    """The previous greedy block: pandas shares and one ``drop`` per step."""
+    w = wide
+    while w.size and w.isna().to_numpy().any():
+        miss = w.isna()
+        row_share, col_share = miss.mean(axis=1), miss.mean(axis=0)
+        rmax, cmax = float(row_share.max()), float(col_share.max())
+        if rmax >= cmax:
+            w = w.drop(index=row_share[row_share == rmax].index[-1])
+        else:
+            w = w.drop(columns=col_share[col_share == cmax].index[-1])
+    return w
+
+
+def previous_aggregate(scores, method, cfg):
+    """The previous aggregate: one ``groupby`` group at a time with DataFrame ops."""
+    from nebase_analysis.experts import aggregation as A
+
+    maxi, names = A.criteria_maxima(None, cfg), A.criteria_names(None, cfg)
+    df = A.prepare_scores(scores, None, None, cfg)
+    long, notes = A._long_with_total(df, maxi, cfg, None)
+    drop, min_rem = A._trim_cfg(cfg)
+    min_scores = int(cfg["ranking"]["aggregation"]["zscore"]["min_scores"])
+    col = "score"
+    if method in ("zscore", "offsets"):
+        long = pd.concat([A._calibrate_offsets(g)[0] if method == "offsets" else A._calibrate_zscore(g, min_scores) for _, g in long.groupby("criterion", sort=False)], ignore_index=True)
+        col = "calibrated"
+    long = long.sort_values(["criterion", "applicant_id", col, "expert_id"], kind="mergesort")
+    rows = []
+    for (crit, app), g in long.groupby(["criterion", "applicant_id"], sort=True):
+        v = g[col].to_numpy(dtype=float)
+        ids = g["expert_id"].tolist()
+        n, mx = v.size, float(g["max"].iloc[0])
+        dropped = []
+        if method == "median":
+            val = float(np.median(v))
+        elif method == "trimmed_mean" and n - 2 * drop >= max(min_rem, 1):
+            dropped, val = ids[:drop] + ids[n - drop :], float(v[drop : n - drop].mean())
+        else:
+            val = float(v.mean())
+            if method == "zscore":
+                g.loc[g["z_status"] == "raw", "expert_id"].tolist()
+        if method in ("zscore", "offsets"):
+            val = float(min(max(val, 0.0), mx))
+        rows.append({"applicant_id": app, "criterion": crit, "criterion_name": names.get(crit, crit), "score": val, "n_used": n - len(dropped), "dropped": ",".join(dropped), "note": notes.get((app, crit), "")})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     scores, comp = national_panels()
     cfg = load_config({"criteria": {"criteria": CRITERIA}, "ranking": {"selection": {"default": {"park": 1, "enterprise": 3}}}})
@@ -128,6 +184,60 @@ def main() -> None:
     print(f"offsets solver, {len(g)} scores, 400 applicants, 120 experts (connected: {int(info['n_components'].iloc[0]) == 1}): "
           f"reduced expert system {t_ours * 1000:.1f} ms, dense lstsq on the full design {t_dense * 1000:.1f} ms "
           f"({t_dense / t_ours:.1f}x); max |difference| of applicant qualities {np.abs(q - dense).max():.1e}")
+
+    # 3. greedy complete block and panel_reliability (CPU time: the machine is shared)
+    from nebase_analysis.experts import reliability as R
+    from nebase_analysis.experts.aggregation import _long_with_total, criteria_maxima, prepare_scores
+
+    long, _ = _long_with_total(prepare_scores(scores, None, None, cfg), criteria_maxima(None, cfg), cfg, None)
+    long = long.merge(comp[["applicant_id", "domain", "category"]], on="applicant_id")
+    wides = [R._wide(g, "applicant_id", "expert_id", "score") for _, g in long.groupby(["domain", "category", "criterion"])]
+    t0 = time.process_time()
+    new_blocks = [R._complete_block(w) for w in wides]
+    t_new = time.process_time() - t0
+    t0 = time.process_time()
+    old_blocks = [previous_block(w) for w in wides]
+    t_old = time.process_time() - t0
+    same = all(a.equals(b) for a, b in zip(new_blocks, old_blocks))
+    cells = sum(w.size for w in wides)
+    print(f"greedy complete block, {len(wides)} panel x criterion matrices ({cells} cells, {sum(int(w.isna().to_numpy().sum()) for w in wides)} blank): "
+          f"numpy {t_new * 1000:.0f} ms, previous pandas loop {t_old * 1000:.0f} ms ({t_old / t_new:.0f}x); identical blocks: {same}")
+
+    apps = comp[["applicant_id", "domain", "category"]]
+    t0 = time.process_time()
+    rel_new = experts.panel_reliability(scores, config=cfg, applicants=apps)
+    t_rel_new = time.process_time() - t0
+    orig_block = R._complete_block
+    R._complete_block = previous_block  # the previous path: pandas block, pivoted again in icc / kendall_w
+    try:
+        t0 = time.process_time()
+        for key, g in long.groupby(["domain", "category", "criterion"]):
+            b = previous_block(g.pivot(index="applicant_id", columns="expert_id", values="score"))
+            if b.shape[0] >= 3 and b.shape[1] >= 2:
+                experts.icc(g, "applicant_id", "expert_id", "score")
+                experts.kendall_w(g, "applicant_id", "expert_id", "score")
+            experts.krippendorff_alpha(g, "applicant_id", "expert_id", "score")
+        t_rel_old = time.process_time() - t0
+    finally:
+        R._complete_block = orig_block
+    print(f"panel_reliability, {len(wides)} panel x criterion: {t_rel_new:.2f} s, previous path {t_rel_old:.2f} s ({t_rel_old / t_rel_new:.1f}x); rows {len(rel_new)}")
+
+    # 4. aggregate, all five methods
+    t_new_all = t_old_all = 0.0
+    for m in ["mean", "median", "trimmed_mean", "zscore", "offsets"]:
+        t0 = time.process_time()
+        new = experts.aggregate(scores, m, cfg)
+        t_new = time.process_time() - t0
+        t0 = time.process_time()
+        old = previous_aggregate(scores, m, cfg)
+        t_old = time.process_time() - t0
+        t_new_all, t_old_all = t_new_all + t_new, t_old_all + t_old
+        key = ["applicant_id", "criterion"]
+        a, b = new.sort_values(key, ignore_index=True), old.sort_values(key, ignore_index=True)
+        same = a[key].equals(b[key]) and np.array_equal(a["score"].to_numpy(), b["score"].to_numpy()) and a["dropped"].tolist() == b["dropped"].tolist()
+        print(f"aggregate {m:12s} {len(new)} rows: {t_new * 1000:5.0f} ms, previous per-group loop {t_old * 1000:5.0f} ms ({t_old / t_new:4.1f}x); identical scores: {same}")
+    print(f"aggregate, five methods: {t_new_all:.2f} s vs {t_old_all:.2f} s ({t_old_all / t_new_all:.1f}x)")
+
 
 if __name__ == "__main__":
     main()

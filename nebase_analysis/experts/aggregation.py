@@ -282,20 +282,24 @@ def expert_totals(
     work["max"] = work["criterion"].map(maxi).astype(float)
     g = work.groupby(["applicant_id", "expert_id"], sort=True)
     tot = g.agg(sum_score=("score", "sum"), sum_max=("max", "sum"), n_criteria=("criterion", "size")).reset_index()
-    scored = g["criterion"].agg(lambda s: frozenset(s)).reset_index(drop=True)
     tot["score"] = tot["sum_score"] / tot["sum_max"] * 100.0
-    notes = []
+    # which configured criteria each (applicant, expert) pair scored: a boolean pairs × criteria matrix
+    crit_ids = list(maxi)
+    pair = g.ngroup().to_numpy()  # numbered in the sorted order of ``tot``
+    cpos = work["criterion"].map({c: i for i, c in enumerate(crit_ids)}).to_numpy(dtype=float)
+    ok = (pair >= 0) & ~np.isnan(cpos)
+    scored = np.zeros((len(tot), len(crit_ids)), dtype=bool)
+    scored[pair[ok], cpos[ok].astype(int)] = True
+    incomplete = ~scored.all(axis=1)
+    notes = [""] * len(tot)
     keep = np.ones(len(tot), dtype=bool)
-    for i, (crit_set, a, e) in enumerate(zip(scored, tot["applicant_id"], tot["expert_id"])):
-        lacking = [names.get(c, c) for c in maxi if c not in crit_set]
-        if not lacking:
-            notes.append("")
-            continue
-        if policy == "drop":
-            keep[i] = False
-            notes.append("")
-        else:
-            notes.append(f"专家 {e} 缺少{'、'.join(lacking)}评分，总分按已评要点折算")
+    if policy == "drop":
+        keep[incomplete] = False
+    else:
+        experts_col = tot["expert_id"].to_numpy(dtype=object)
+        for i in np.flatnonzero(incomplete):
+            lacking = [names.get(c, c) for c, s in zip(crit_ids, scored[i]) if not s]
+            notes[i] = f"专家 {experts_col[i]} 缺少{'、'.join(lacking)}评分，总分按已评要点折算"
     tot["note"] = notes
     tot = tot.loc[keep]
     tot["criterion"] = total_id
@@ -552,6 +556,126 @@ def _join(ids: Sequence[str]) -> str:
     return ",".join(str(i) for i in ids)
 
 
+def _group_stat(v: np.ndarray, starts: np.ndarray, sizes: np.ndarray, method: str, drop: int, min_remaining: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-group statistic of values sorted within contiguous groups, and the trimmed flags.
+
+    Groups of equal size are stacked into one (groups × size) array, so every value is
+    the same numpy reduction of the same numbers as a per-group ``v.mean()`` /
+    ``np.median(v)`` / ``v[drop:n - drop].mean()`` (bit-identical, not just close).
+    """
+    val = np.empty(len(starts))
+    trimmed = np.zeros(len(starts), dtype=bool)
+    for n in np.unique(sizes):
+        gi = np.flatnonzero(sizes == n)
+        block = v[starts[gi][:, None] + np.arange(n)[None, :]]  # (groups, n), sorted rows
+        if method == "median":
+            val[gi] = np.median(block, axis=1)
+        elif method == "trimmed_mean" and drop > 0 and n - 2 * drop >= max(min_remaining, 1):
+            val[gi] = block[:, drop : n - drop].mean(axis=1)
+            trimmed[gi] = True
+        else:
+            val[gi] = block.mean(axis=1)
+    return val, trimmed
+
+
+def _aggregate_sorted(
+    long: pd.DataFrame,
+    value_col: str,
+    method: str,
+    names: Mapping[str, str],
+    notes: Mapping[tuple[str, str], str],
+    recused: Mapping[str, list[str]],
+    drop: int,
+    min_remaining: int,
+    min_scores: int,
+    clip: bool,
+) -> pd.DataFrame:
+    """The rows of :func:`aggregate` from the long table sorted by criterion, applicant, value, expert.
+
+    Groups (criterion × applicant) are contiguous runs of the sorted arrays; statistics
+    are computed per run length with :func:`_group_stat`; only the Chinese notes and the
+    dropped-expert lists are assembled per group, from plain arrays.
+    """
+    crit = long["criterion"].to_numpy(dtype=object)
+    app = long["applicant_id"].to_numpy(dtype=object)
+    eid = long["expert_id"].to_numpy(dtype=object)
+    v = long[value_col].to_numpy(dtype=float)
+    mxs = long["max"].to_numpy(dtype=float)
+    if len(v):
+        new = np.ones(len(v), dtype=bool)
+        new[1:] = (crit[1:] != crit[:-1]) | (app[1:] != app[:-1])
+        starts = np.flatnonzero(new)
+    else:
+        starts = np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.append(starts, len(v)))
+    val, trimmed = _group_stat(v, starts, sizes, method, drop, min_remaining)
+    if method == "zscore":
+        zst = long["z_status"].to_numpy(dtype=object)
+    elif method == "offsets":
+        ncomp = long["n_components"].to_numpy()
+        comp = long["component"].to_numpy()
+    too_few = f"，不足以去掉最高分和最低分（去掉后至少需 {min_remaining} 个），按算术平均"
+    g_crit, g_app, g_max, g_note, g_dropped, g_recused, g_used, g_val = [], [], [], [], [], [], [], []
+    for gi, (s, n) in enumerate(zip(starts.tolist(), sizes.tolist())):
+        c, a = crit[s], app[s]
+        mx = float(mxs[s])
+        x = float(val[gi])
+        base = notes.get((a, c))
+        note = [base] if base else []
+        dropped: list[str] = []
+        if method == "trimmed_mean":
+            if trimmed[gi]:
+                ids = eid[s : s + n]
+                dropped = [*ids[:drop], *ids[n - drop :]]
+            elif drop > 0:
+                note.append(f"评分仅 {n} 个{too_few}")
+        elif method == "zscore":
+            st = zst[s : s + n]
+            ids = eid[s : s + n]
+            raw = ids[st == "raw"]
+            flat = ids[st == "flat"]
+            if len(raw):
+                note.append(f"专家 {_join(raw)} 该项评分少于 {min_scores} 个，未标准化，按原始分计入")
+            if len(flat):
+                note.append(f"专家 {_join(flat)} 该项评分无差异，标准化后取总体均值")
+        elif method == "offsets":
+            k = int(ncomp[s])
+            if k > 1:
+                note.append(f"专家—申报单位评分网络不连通（共 {k} 个分量），本单位在第 {int(comp[s]) + 1} 个分量内校准，不同分量间不可比")
+        if clip and method in ("zscore", "offsets") and not (0.0 <= x <= mx):
+            note.append(f"校准后得分 {x:.2f} 超出 0～{mx:g}，已截断")
+            x = float(min(max(x, 0.0), mx))
+        g_crit.append(c)
+        g_app.append(a)
+        g_max.append(mx)
+        g_val.append(x)
+        g_note.append("；".join(note))
+        g_dropped.append(_join(dropped))
+        g_recused.append(_join(recused.get(a, [])))
+        g_used.append(n - len(dropped))
+    mx_arr = np.asarray(g_max, dtype=float)
+    val_arr = np.asarray(g_val, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s100 = np.where(mx_arr > 0, val_arr / np.where(mx_arr > 0, mx_arr, 1.0) * 100.0, np.nan)
+    return pd.DataFrame(
+        {
+            "applicant_id": g_app,
+            "criterion": g_crit,
+            "criterion_name": [names.get(c, c) for c in g_crit],
+            "method": method,
+            "score": val_arr,
+            "max": mx_arr,
+            "score_100": s100,
+            "n_scores": sizes.astype(int),
+            "n_used": np.asarray(g_used, dtype=int),
+            "dropped": g_dropped,
+            "recused": g_recused,
+            "note": g_note,
+        },
+        columns=_OUT_COLUMNS,
+    )
+
+
 def aggregate(
     scores: pd.DataFrame,
     method: str = "trimmed_mean",
@@ -616,61 +740,7 @@ def aggregate(
         value_col = "score"
 
     long = long.sort_values(["criterion", "applicant_id", value_col, "expert_id"], kind="mergesort")
-    rows = []
-    for (crit, app), g in long.groupby(["criterion", "applicant_id"], sort=True):
-        v = g[value_col].to_numpy(dtype=float)
-        ids = g["expert_id"].tolist()
-        n = v.size
-        mx = float(g["max"].iloc[0])
-        note = [notes.get((app, crit), "")] if notes.get((app, crit)) else []
-        dropped: list[str] = []
-        if method == "mean":
-            val = float(v.mean())
-        elif method == "median":
-            val = float(np.median(v))
-        elif method == "trimmed_mean":
-            if drop > 0 and n - 2 * drop >= max(min_remaining, 1):
-                dropped = ids[:drop] + ids[n - drop :]
-                val = float(v[drop : n - drop].mean())
-            else:
-                val = float(v.mean())
-                if drop > 0:
-                    note.append(f"评分仅 {n} 个，不足以去掉最高分和最低分（去掉后至少需 {min_remaining} 个），按算术平均")
-        else:
-            val = float(v.mean())
-            if method == "zscore":
-                raw = g.loc[g["z_status"] == "raw", "expert_id"].tolist()
-                flat = g.loc[g["z_status"] == "flat", "expert_id"].tolist()
-                if raw:
-                    note.append(f"专家 {_join(raw)} 该项评分少于 {min_scores} 个，未标准化，按原始分计入")
-                if flat:
-                    note.append(f"专家 {_join(flat)} 该项评分无差异，标准化后取总体均值")
-            else:
-                k = int(g["n_components"].iloc[0])
-                if k > 1:
-                    note.append(
-                        f"专家—申报单位评分网络不连通（共 {k} 个分量），本单位在第 {int(g['component'].iloc[0]) + 1} 个分量内校准，不同分量间不可比"
-                    )
-        if clip and method in ("zscore", "offsets") and not (0.0 <= val <= mx):
-            note.append(f"校准后得分 {val:.2f} 超出 0～{mx:g}，已截断")
-            val = float(min(max(val, 0.0), mx))
-        rows.append(
-            {
-                "applicant_id": app,
-                "criterion": crit,
-                "criterion_name": names.get(crit, crit),
-                "method": method,
-                "score": val,
-                "max": mx,
-                "score_100": val / mx * 100.0 if mx > 0 else float("nan"),
-                "n_scores": n,
-                "n_used": n - len(dropped),
-                "dropped": _join(dropped),
-                "recused": _join(recused.get(app, [])),
-                "note": "；".join(note),
-            }
-        )
-    out = pd.DataFrame(rows, columns=_OUT_COLUMNS)
+    out = _aggregate_sorted(long, value_col, method, names, notes, recused, drop, min_remaining, min_scores, clip)
     order = {c: i for i, c in enumerate([*maxi, agg_cfg["total_id"]])}
     out["_o"] = out["criterion"].map(order)
     out = out.sort_values(["applicant_id", "_o"], kind="mergesort").drop(columns="_o").reset_index(drop=True)

@@ -56,21 +56,58 @@ def _wide(data: pd.DataFrame, target: str, rater: str, rating: str) -> pd.DataFr
     return d.pivot(index=target, columns=rater, values=rating).sort_index().sort_index(axis=1)
 
 
+def _greedy_complete(miss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns kept by the greedy complete-case selection of a blank-cell mask.
+
+    ``miss`` is a boolean (targets × raters) array, rows and columns in id order. While a
+    kept cell is blank, the row or column with the largest share of blank kept cells is
+    removed (a row on equal shares; the last of equal rows or columns). Shares are
+    ``count / length`` in float64, exactly what the pandas means of the mask give.
+    """
+    miss = np.asarray(miss, dtype=bool)
+    n, m = miss.shape
+    rows = np.ones(n, dtype=bool)
+    cols = np.ones(m, dtype=bool)
+    rmiss = miss.sum(axis=1, dtype=np.int64)  # blanks of each row among kept columns
+    cmiss = miss.sum(axis=0, dtype=np.int64)  # blanks of each column among kept rows
+    total = int(rmiss.sum())
+    nr, nc = n, m
+    while nr and nc and total:
+        rshare = np.where(rows, rmiss / nc, -1.0)
+        cshare = np.where(cols, cmiss / nr, -1.0)
+        rmax, cmax = rshare.max(), cshare.max()
+        if rmax >= cmax:
+            i = int(np.flatnonzero(rshare == rmax)[-1])
+            rows[i] = False
+            nr -= 1
+            lost = miss[i] & cols
+            cmiss -= miss[i]
+        else:
+            j = int(np.flatnonzero(cshare == cmax)[-1])
+            cols[j] = False
+            nc -= 1
+            lost = miss[:, j] & rows
+            rmiss -= miss[:, j]
+        total -= int(lost.sum())
+    return rows, cols
+
+
 def _complete_block(wide: pd.DataFrame) -> pd.DataFrame:
     """Greedy complete-case selection (see the module docstring)."""
-    w = wide
-    while w.size and w.isna().to_numpy().any():
-        miss = w.isna()
-        row_share = miss.mean(axis=1)
-        col_share = miss.mean(axis=0)
-        rmax, cmax = float(row_share.max()), float(col_share.max())
-        if rmax >= cmax:
-            drop = row_share[row_share == rmax].index[-1]
-            w = w.drop(index=drop)
-        else:
-            drop = col_share[col_share == cmax].index[-1]
-            w = w.drop(columns=drop)
-    return w
+    if not wide.size:
+        return wide
+    miss = wide.isna().to_numpy()
+    if not miss.any():
+        return wide
+    rows, cols = _greedy_complete(miss)
+    # The ANOVA sums of ``icc`` depend (in the last bit) on the memory order numpy reduces
+    # in. The block is laid out as the earlier drop-one-at-a-time pandas loop left it, so
+    # results stay bit-identical: rows only removed -> C order (as the pivot); any rater
+    # removed -> Fortran order (pandas consolidates column takes that way).
+    if cols.all():
+        return wide.iloc[np.flatnonzero(rows)]
+    sub = wide.to_numpy(dtype=float)[np.ix_(rows, cols)]
+    return pd.DataFrame(np.asfortranarray(sub), index=wide.index[rows], columns=wide.columns[cols])
 
 
 def _prepare_block(data, target, rater, rating, nan_policy) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -126,13 +163,24 @@ def icc(
     >>> icc(d, "target", "judge", "rating")["ICC"].round(2).tolist()
     [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
     """
+    wide, block = _prepare_block(data, target, rater, rating, nan_policy)
+    out = _icc_table(block.to_numpy(dtype=float), ci)
+    out.attrs.update(
+        n_targets=int(block.shape[0]),
+        n_raters=int(block.shape[1]),
+        dropped_targets=[str(t) for t in wide.index.difference(block.index)],
+        dropped_raters=[str(r) for r in wide.columns.difference(block.columns)],
+    )
+    return out
+
+
+def _icc_table(x: np.ndarray, ci: float) -> pd.DataFrame:
+    """The six ICC forms of a complete (targets × raters) array (the body of :func:`icc`)."""
     from scipy.stats import f as fdist
 
-    wide, block = _prepare_block(data, target, rater, rating, nan_policy)
-    n, k = block.shape
+    n, k = x.shape
     if n < 2 or k < 2:
         raise ValueError(f"完整评分子块过小（{n} 个对象 × {k} 位评分人），至少需要 2 × 2，无法计算 ICC")
-    x = block.to_numpy(dtype=float)
     grand = x.mean()
     ss_total = ((x - grand) ** 2).sum()
     ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
@@ -191,14 +239,7 @@ def icc(
         },
         index=pd.Index(list(_ICC_DESCRIPTIONS), name="Type"),
     )
-    out = out.astype({"ICC": float, "F": float, "pval": float, "CI95_lower": float, "CI95_upper": float})
-    out.attrs.update(
-        n_targets=int(n),
-        n_raters=int(k),
-        dropped_targets=[str(t) for t in wide.index.difference(block.index)],
-        dropped_raters=[str(r) for r in wide.columns.difference(block.columns)],
-    )
-    return out
+    return out.astype({"ICC": float, "F": float, "pval": float, "CI95_lower": float, "CI95_upper": float})
 
 
 def kendall_w(
@@ -229,35 +270,43 @@ def kendall_w(
     >>> round(float(kendall_w(d, "t", "r", "x")["W"].iloc[0]), 4)
     0.7778
     """
-    from scipy.stats import chi2 as chi2dist
-    from scipy.stats import rankdata
-
     wide, block = _prepare_block(data, target, rater, rating, nan_policy)
     n, m = block.shape
-    if n < 2 or m < 2:
-        raise ValueError(f"完整评分子块过小（{n} 个对象 × {m} 位评分人），至少需要 2 × 2，无法计算 Kendall W")
-    ranks = rankdata(block.to_numpy(dtype=float), axis=0)
-    rsum = ranks.sum(axis=1)
-    s = float(((rsum - rsum.mean()) ** 2).sum())
-    ties = 0.0
-    for j in range(m):
-        _, counts = np.unique(block.iloc[:, j].to_numpy(dtype=float), return_counts=True)
-        ties += float((counts**3 - counts).sum())
-    denom = m**2 * (n**3 - n) - m * ties
-    w = 12.0 * s / denom if denom > 0 else float("nan")
-    chi2 = m * (n - 1) * w
+    w, chi2, pval = _kendall_values(block.to_numpy(dtype=float))
     return pd.DataFrame(
         {
             "W": [w],
             "chi2": [chi2],
             "df": [n - 1],
-            "pval": [float(chi2dist.sf(chi2, n - 1)) if np.isfinite(chi2) else float("nan")],
+            "pval": [pval],
             "n_targets": [n],
             "n_raters": [m],
             "dropped_targets": [",".join(str(t) for t in wide.index.difference(block.index))],
             "dropped_raters": [",".join(str(r) for r in wide.columns.difference(block.columns))],
         }
     )
+
+
+def _kendall_values(x: np.ndarray) -> tuple[float, float, float]:
+    """``(W, chi2, pval)`` of a complete (targets × raters) array (the body of :func:`kendall_w`)."""
+    from scipy.stats import chi2 as chi2dist
+    from scipy.stats import rankdata
+
+    n, m = x.shape
+    if n < 2 or m < 2:
+        raise ValueError(f"完整评分子块过小（{n} 个对象 × {m} 位评分人），至少需要 2 × 2，无法计算 Kendall W")
+    ranks = rankdata(x, axis=0)
+    rsum = ranks.sum(axis=1)
+    s = float(((rsum - rsum.mean()) ** 2).sum())
+    ties = 0.0
+    for j in range(m):
+        _, counts = np.unique(x[:, j], return_counts=True)
+        ties += float((counts**3 - counts).sum())
+    denom = m**2 * (n**3 - n) - m * ties
+    w = 12.0 * s / denom if denom > 0 else float("nan")
+    chi2 = m * (n - 1) * w
+    pval = float(chi2dist.sf(chi2, n - 1)) if np.isfinite(chi2) else float("nan")
+    return w, chi2, pval
 
 
 def _delta2(values: np.ndarray, counts: np.ndarray, level: str) -> np.ndarray:
@@ -429,18 +478,20 @@ def panel_reliability(
         base = dict(zip(pcols, key[:-1]))
         crit = key[-1]
         base.update(criterion=crit, criterion_name=names.get(crit, crit))
-        wide = g.pivot(index="applicant_id", columns="expert_id", values="score")
+        # one pivot and one block per panel and criterion, shared by ICC and Kendall's W
+        wide = _wide(g, "applicant_id", "expert_id", "score")
         block = _complete_block(wide)
         nt, nr = block.shape
         note = ""
         if block.shape != wide.shape:
             note = f"评分矩阵不完整：ICC 与 Kendall W 使用完整子块 {nt} 个单位 × {nr} 位专家（共 {wide.shape[0]} × {wide.shape[1]}）"
         if nt >= min_t and nr >= min_r:
-            ic = icc(g, "applicant_id", "expert_id", "score", ci=ci)
-            for typ, r in ic.iterrows():
-                rows.append({**base, "measure": typ, "value": r["ICC"], "ci_lower": r["CI95_lower"], "ci_upper": r["CI95_upper"], "pval": r["pval"], "n_targets": nt, "n_raters": nr, "note": note})
-            kw = kendall_w(g, "applicant_id", "expert_id", "score").iloc[0]
-            rows.append({**base, "measure": "kendall_w", "value": kw["W"], "ci_lower": np.nan, "ci_upper": np.nan, "pval": kw["pval"], "n_targets": nt, "n_raters": nr, "note": note})
+            x = block.to_numpy(dtype=float)
+            ic = _icc_table(x, ci)
+            for typ, r in zip(ic.index, ic.itertuples(index=False)):
+                rows.append({**base, "measure": typ, "value": r.ICC, "ci_lower": r.CI95_lower, "ci_upper": r.CI95_upper, "pval": r.pval, "n_targets": nt, "n_raters": nr, "note": note})
+            w, _, pval = _kendall_values(x)
+            rows.append({**base, "measure": "kendall_w", "value": w, "ci_lower": np.nan, "ci_upper": np.nan, "pval": pval, "n_targets": nt, "n_raters": nr, "note": note})
         else:
             msg = f"完整子块仅 {nt} 个单位 × {nr} 位专家（至少需 {min_t} × {min_r}），未计算 ICC 与 Kendall W"
             for typ in [*_ICC_DESCRIPTIONS, "kendall_w"]:
