@@ -148,3 +148,19 @@ def test_roster_normalisation_and_round_trip(tmp_path):
         normalise_roster(pd.DataFrame({"expert_id": ["X1", "X1"]}))
     cfg = load_config()
     assert cfg["experts"]["assignment"]["min_experts"] == 5
+
+
+def test_roster_names_starting_with_formula_characters_stay_text(tmp_path):
+    import openpyxl
+
+    raw = pd.DataFrame({"expert_id": ["X1", "X2", "X3", "X4"], "name": ["=1+1", "+2", "-3", "@SUM(A1)"],
+                        "province": ["广东省"] * 4, "unit": ["=HYPERLINK(\"http://x\")", "+单位", "-单位", "@单位"],
+                        "domains": ["软件"] * 4, "conflicts": ["=E-GD-01", None, "-E-GD-02", None]})
+    r = normalise_roster(raw)
+    write_roster(r, tmp_path / "roster.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "roster.xlsx").active
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type != "s"]
+    assert [c.value for c in ws["B"][1:]] == ["=1+1", "+2", "-3", "@SUM(A1)"]
+    back = read_roster(tmp_path / "roster.xlsx")
+    pd.testing.assert_frame_equal(back[r.columns], r)

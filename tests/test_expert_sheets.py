@@ -353,3 +353,36 @@ def test_nebase_experts_cli(tmp_path, capsys):
     # a missing roster is a Chinese error, not a traceback
     assert main(["experts", "--raw", str(tmp_path / "nowhere"), "--processed", str(proc)]) == 1
     assert "未找到专家名册" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- formula injection
+
+INJECTED = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(A1:A2)"]
+
+
+def test_names_starting_with_formula_characters_stay_text(tmp_path):
+    apps, ros = _applicants(), _roster()
+    ai_ent = apps.index[(apps.domain == "人工智能") & (apps.category == "enterprise")][:4]
+    apps.loc[ai_ent, "name"] = INJECTED
+    apps.loc[ai_ent, "applicant_unit"] = [f"{t}单位" for t in INJECTED]
+    ros.loc[:3, "name"] = INJECTED
+    a, _ = assign(apps, ros, seed=0)
+    paths = write_sheets(apps, ros, a, tmp_path)
+    seen = set()
+    for p in paths:
+        wb = openpyxl.load_workbook(p)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.data_type == "f":
+                        # the only formulas are the written totals
+                        assert str(c.value).startswith("=IF(COUNT("), (p.name, ws.title, c.coordinate, c.value)
+                    elif isinstance(c.value, str) and c.value in INJECTED + [f"{t}单位" for t in INJECTED]:
+                        assert c.data_type == "s"
+                        seen.add(c.value)
+    assert seen == set(INJECTED) | {f"{t}单位" for t in INJECTED}
+    # read back: the names printed on the sheet are the applicant's (used for recusal without applicants)
+    for p in paths:
+        _fill(p, _value)
+    scores, rejected = read_sheets(tmp_path, roster=ros, assignments=a)
+    assert len(rejected) == 0 and len(scores) == len(a) * 5

@@ -305,3 +305,22 @@ def test_gx_agrees_with_pandas_and_writes_docs_and_workbooks(tmp_path):
     assert any(str(t).startswith("=HYPERLINK") for t in texts)
     n_rows = ws.max_row - 2
     assert n_rows == (gx_res.issues.province == prov).sum()
+
+
+def test_correction_workbook_keeps_formula_characters_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    from nebase_analysis.validation.corrections import write_corrections
+
+    names = ["=HYPERLINK(\"http://x\")+1", "+1+1", "-2+3", "@SUM(A1:A2)"]
+    issues = pd.DataFrame({"applicant_id": [f"E-GD-0{i}" for i in range(1, 5)], "province": "广东省", "name": names,
+                           "category": "enterprise", "domain": "软件", "severity": "error", "field_label": "营业收入",
+                           "field": "total_revenue_2024", "reported": ["=1+1", "+5", "-7", "@x"], "expected": None,
+                           "message": "m", "rule": "growth_mismatch"})
+    (path,) = write_corrections(issues, tmp_path)
+    assert path.name == "广东省.xlsx"
+    ws = load_workbook(path)["问题清单"]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert [c.value for c in ws["B"][2:]] == names
+    assert [c.value for c in ws["H"][2:]] == ["=1+1", "+5", "-7", "@x"]
+    assert ws["C3"].value == "企业" and ws["E3"].value == "错误（须更正）"

@@ -171,7 +171,8 @@ def read_roster(path: str | Path, config: Any = None) -> pd.DataFrame:
 def write_roster(roster: pd.DataFrame, path: str | Path, config: Any = None) -> Path:
     """Write a roster with the Chinese headers of ``experts.yaml`` (xlsx, or csv by suffix).
 
-    List cells are joined with ``、``.
+    List cells are joined with ``、``. Every cell is written as text (never a formula,
+    link or number guessed from a string).
 
     Examples
     --------
@@ -189,11 +190,19 @@ def write_roster(roster: pd.DataFrame, path: str | Path, config: Any = None) -> 
     if path.suffix.lower() == ".csv":
         out.to_csv(path, index=False, encoding="utf-8-sig")
     else:
-        with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
-            out.to_excel(xw, sheet_name=ecfg["roster"]["sheet_name"], index=False)
-            ws = xw.sheets[ecfg["roster"]["sheet_name"]]
-            ws.set_column(0, len(out.columns) - 1, 18)
-            ws.freeze_panes(1, 0)
+        from nebase_analysis.excel import open_workbook, safe_sheet_name, write_text
+
+        wb = open_workbook(path)  # a name typed as =..., +..., -... or @... stays text
+        ws = wb.add_worksheet(safe_sheet_name(ecfg["roster"]["sheet_name"]))
+        head = wb.add_format({"bold": True, "border": 1})
+        for j, h in enumerate(out.columns):
+            write_text(ws, 0, j, h, head)
+        for i, row in enumerate(out.itertuples(index=False), start=1):
+            for j, v in enumerate(row):
+                write_text(ws, i, j, None if isinstance(v, str) and not v else v)
+        ws.set_column(0, len(out.columns) - 1, 18)
+        ws.freeze_panes(1, 0)
+        wb.close()
     return path
 
 

@@ -115,27 +115,17 @@ def evaluation_points(domain: str, category: str, config: Any = None) -> pd.Data
 
 # ---------------------------------------------------------------- writing
 
-def _col_letter(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def _cell(row: int, col: int) -> str:
     """Excel address of a 0-based (row, col)."""
-    return f"{_col_letter(col)}{row + 1}"
+    from xlsxwriter.utility import xl_rowcol_to_cell
 
-
-def _safe_name(text: str, limit: int = 31) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "_", str(text))[:limit]
+    return xl_rowcol_to_cell(row, col)
 
 
 def _panel_file(domain: str, label: str, expert_id: str | None = None) -> str:
-    stem = f"{domain}_{label}" + (f"_{expert_id}" if expert_id else "")
-    return re.sub(r'[\\/:*?"<>|\s]', "_", stem) + ".xlsx"
+    from nebase_analysis.excel import safe_file_name
+
+    return safe_file_name(f"{domain}_{label}" + (f"_{expert_id}" if expert_id else "")) + ".xlsx"
 
 
 def _text(v: Any) -> str:
@@ -162,8 +152,12 @@ def _score_maps(scores: pd.DataFrame | None) -> tuple[dict, dict]:
 
 def _write_workbook(path: Path, domain: str, category: str, experts: list[dict], table: pd.DataFrame,
                     points: pd.DataFrame, cfg: Mapping[str, Any], scores: tuple[dict, dict] | None) -> None:
-    """One workbook: one worksheet per expert of ``experts`` plus the hidden meta sheet."""
-    import xlsxwriter
+    """One workbook: one worksheet per expert of ``experts`` plus the hidden meta sheet.
+
+    Opened with :func:`nebase_analysis.excel.open_workbook`: a name typed as ``=...``,
+    ``+...``, ``-...`` or ``@...`` stays text, never a formula or link.
+    """
+    from nebase_analysis.excel import open_workbook, safe_sheet_name, write_text
 
     scfg = cfg["experts"]["sheets"]
     label = scfg["category_labels"].get(category, category)
@@ -177,7 +171,7 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
 
     score_map, comment_map = scores if scores is not None else ({}, {})
 
-    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    wb = open_workbook(path)
     f_title = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
     f_sub = wb.add_format({"bold": True, "font_size": 11})
     f_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
@@ -196,7 +190,7 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
     meta_rows = []
     for ex in experts:
         eid = ex["expert_id"]
-        sheet = _safe_name(eid)
+        sheet = safe_sheet_name(eid)
         ws = wb.add_worksheet(sheet)
         for c, w in enumerate(widths[: last_col + 1]):
             ws.set_column(c, c, w)
@@ -207,14 +201,14 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
         ws.merge_range(row, 0, row, last_col,
                        f"评审专家：{_text(ex.get('name'))}（{eid}）    申报领域：{domain}    申报类别：{label}", f_sub)
         row += 2
-        ws.write(row, 0, "填写说明", f_sub)
+        ws.write_string(row, 0, "填写说明", f_sub)
         row += 1
         for i, line in enumerate(scfg["instructions"], 1):
             ws.merge_range(row, 0, row, last_col, f"{i}. {line}", f_wrap)
             ws.set_row(row, 15 * max(1, -(-len(line) // (line_chars + 20))))
             row += 1
         row += 1
-        ws.write(row, 0, "评价要点", f_sub)
+        ws.write_string(row, 0, "评价要点", f_sub)
         row += 1
         for p in points.itertuples(index=False):
             text = f"通用要点：{_text(p.general)}"
@@ -226,23 +220,24 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
             ws.set_row(row, 15 * max(2, n_lines) + 4)
             row += 1
         row += 1
-        ws.write(row, 0, "评分表", f_sub)
+        ws.write_string(row, 0, "评分表", f_sub)
         row += 1
         header_row = row
         headers = list(keys.values()) + [scfg["criterion_header"].format(name=p.name, max=p.max)
                                          for p in points.itertuples(index=False)]
         headers += [scfg["total_header"], scfg["comment_header"]]
         for c, h in enumerate(headers):
-            ws.write(header_row, c, h, f_head)
+            write_text(ws, header_row, c, h, f_head)
         ws.set_row(header_row, 32)
         rows = table[table["expert_id"] == eid]
         first = header_row + 1
         for i, app in enumerate(rows.itertuples(index=False)):
             r = first + i
-            values = {"seq": i + 1, "applicant_id": app.applicant_id, "name": _text(app.name),
-                      "province": _text(app.province), "applicant_unit": _text(app.applicant_unit)}
             for c, key in enumerate(keys):
-                ws.write(r, c, values.get(key, _text(getattr(app, key, ""))), f_key)
+                if key == "seq":
+                    ws.write_number(r, c, i + 1, f_key)
+                else:
+                    write_text(ws, r, c, getattr(app, key, None), f_key)
             for j, cid in enumerate(crit_ids):
                 v = score_map.get((str(app.applicant_id), eid, cid))
                 if v is None:
@@ -252,10 +247,7 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
             ws.write_formula(r, c_total, f"=IF(COUNT({_cell(r, c_first)}:{_cell(r, c_total - 1)})=0,\"\","
                                          f"SUM({_cell(r, c_first)}:{_cell(r, c_total - 1)}))", f_total, "")
             com = comment_map.get((str(app.applicant_id), eid))
-            if com:
-                ws.write_string(r, c_comment, com, f_comment)
-            else:
-                ws.write_blank(r, c_comment, None, f_comment)
+            write_text(ws, r, c_comment, com or None, f_comment)
         last = first + max(len(rows), 1) - 1
         for j, p in enumerate(points.itertuples(index=False)):
             ws.data_validation(first, c_first + j, last, c_first + j, {
@@ -272,7 +264,7 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
                           ",".join(crit_ids)])
     meta = wb.add_worksheet(cfg["experts"]["sheets"]["meta_sheet"])
     for c, h in enumerate(_META_COLUMNS):
-        meta.write(0, c, h)
+        meta.write_string(0, c, h)
     for r, vals in enumerate(meta_rows, 1):
         for c, v in enumerate(vals):
             meta.write_string(r, c, v)

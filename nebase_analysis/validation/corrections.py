@@ -2,15 +2,14 @@
 
 ``<reports>/corrections/<省份>.xlsx``, one sheet 问题清单 sorted by applicant and
 severity (errors first). Every cell is written as text or number, never a formula:
-the workbook is opened with ``strings_to_formulas: False`` and texts go through
-``write_string`` (a province's text beginning with ``=``, ``+``, ``-`` or ``@`` stays text).
+the workbook is opened with :func:`nebase_analysis.excel.open_workbook` and texts go
+through :func:`~nebase_analysis.excel.write_text` (a province's text beginning with ``=``, ``+``, ``-`` or ``@`` stays text).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from nebase_analysis.config import resolve_config
@@ -66,7 +65,7 @@ def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = N
     --------
     >>> paths = write_corrections(issues, "reports/corrections")   # doctest: +SKIP
     """
-    import xlsxwriter
+    from nebase_analysis.excel import open_workbook, safe_file_name, write_text
 
     cfg = resolve_config(config)
     out_dir = Path(out_dir)
@@ -77,9 +76,8 @@ def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = N
     paths = []
     for prov in present:
         table = correction_table(issues, prov, cfg)
-        path = out_dir / f"{_safe(prov)}.xlsx"
-        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False})
+        path = out_dir / f"{safe_file_name(prov)}.xlsx"
+        wb = open_workbook(path)
         ws = wb.add_worksheet("问题清单")
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -94,16 +92,10 @@ def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = N
         for i, row in enumerate(table.itertuples(index=False), start=2):
             is_err = str(row[4]).startswith("错误")
             for j, v in enumerate(row):
-                if v is None or (isinstance(v, float) and np.isnan(v)):
-                    ws.write_blank(i, j, None, wrap)
-                else:
-                    ws.write_string(i, j, str(v), err if (is_err and j == 4) else wrap)
+                write_text(ws, i, j, v, err if (is_err and j == 4) else wrap)
         ws.freeze_panes(2, 2)
         ws.autofilter(1, 0, max(1, len(table) + 1), len(table.columns) - 1)
         wb.close()
         paths.append(path)
     return paths
 
-
-def _safe(name: str) -> str:
-    return "".join("_" if c in '\\/:*?"<>|' else c for c in str(name))
