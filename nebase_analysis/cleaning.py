@@ -105,6 +105,11 @@ class CleaningRules:
     province_prefixes: tuple  # (alias, canonical) with len(alias) >= 2, longest first
     domain_alias: Mapping[str, str]
     excel_serial_range: tuple
+    #: parsed number texts, (text, unit) -> Parsed; lives and dies with this object
+    number_cache: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    #: number texts remembered per rules object (distinct texts of one batch are far fewer)
+    NUMBER_CACHE_SIZE = 65536
 
 
 def cleaning_rules(config: Any = None) -> CleaningRules:
@@ -183,7 +188,7 @@ def _build_rules(cfg: Mapping[str, Any]) -> CleaningRules:
 
 
 def is_blank(value: Any) -> bool:
-    """True for ``None``, NaN/NaT and strings of whitespace only.
+    """True for ``None``, NaN/NaT/NA and strings of whitespace only.
 
     Examples
     --------
@@ -196,7 +201,7 @@ def is_blank(value: Any) -> bool:
         return not value.strip()
     if isinstance(value, float) and math.isnan(value):
         return True
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return True
     return False
 
@@ -269,8 +274,20 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
     return _parse_number_text(str(value), unit, rules)
 
 
-@functools.lru_cache(maxsize=65536)
-def _parse_number_text_cached(raw: str, unit: str | None, rules: CleaningRules) -> Parsed:
+def _parse_number_text(raw: str, unit: str | None, rules: CleaningRules) -> Parsed:
+    """:func:`_parse_number_text_uncached`, memoised in ``rules.number_cache`` (no global cache:
+    a rules object and its parsed texts are freed together)."""
+    cache = rules.number_cache
+    key = (raw, unit)
+    hit = cache.get(key)
+    if hit is None:
+        if len(cache) >= rules.NUMBER_CACHE_SIZE:
+            cache.clear()
+        hit = cache[key] = _parse_number_text_uncached(raw, unit, rules)
+    return hit
+
+
+def _parse_number_text_uncached(raw: str, unit: str | None, rules: CleaningRules) -> Parsed:
     applied: list[str] = []
     text = unicodedata.normalize("NFKC", raw)
     if text != raw:
@@ -329,10 +346,6 @@ def _parse_number_text_cached(raw: str, unit: str | None, rules: CleaningRules) 
     if not applied:
         applied.append("text_number")
     return Parsed(v, _join(applied), True)
-
-
-def _parse_number_text(raw: str, unit: str | None, rules: CleaningRules) -> Parsed:
-    return _parse_number_text_cached(raw, unit, rules)
 
 
 def clean_numbers(values: Any, unit: str | None = None, config: Any = None) -> pd.DataFrame:

@@ -202,3 +202,25 @@ def test_credit_code_normalisation():
     assert cl.credit_code_valid(" 91350900587527783p ")
     with pytest.raises(ValueError):
         cl.credit_code_check_digit("9135")
+
+
+def test_number_cache_lives_with_its_rules_object():
+    import gc
+    import weakref
+
+    from nebase_analysis.config import load_config
+
+    rules = cl.cleaning_rules(load_config({"intake": {"approx_prefixes": ["大概"]}}))
+    assert cl.parse_number("大概1,234.5", "亿元", rules) == cl.Parsed(1234.5, "approximate+thousands_separator", True)
+    assert rules.number_cache[("大概1,234.5", "亿元")].value == 1234.5
+    # another rules object does not see (or keep) this one's entries
+    assert ("大概1,234.5", "亿元") not in cl.cleaning_rules().number_cache
+    assert cl.parse_number("大概1,234.5", "亿元").ok is False
+    ref = weakref.ref(rules)
+    del rules
+    gc.collect()
+    assert ref() is None
+
+
+def test_is_blank_covers_pandas_missing_values():
+    assert [cl.is_blank(v) for v in (None, pd.NA, pd.NaT, math.nan, " ", "", 0, "0", False)] == [True] * 6 + [False] * 3
