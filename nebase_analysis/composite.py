@@ -1145,14 +1145,20 @@ def _mc_group_ranks(
     design: _Design,
     ind_pos: np.ndarray,
     dim_pos: np.ndarray,
-) -> np.ndarray:
-    """Ranks (S x n, int32) of one peer group under every sample of the design."""
+    with_index: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Ranks (S x n, int32) of one peer group under every sample of the design.
+
+    ``with_index``: also return the aggregated index (S x n float, the normalised scale of
+    each sample's normalisation; NaN where an applicant has no data or the group cannot
+    be scored), from the same arrays the ranks come from.
+    """
     S = design.norm.shape[0]
     n, p, d = len(g.ids), len(g.indicators), len(g.dims)
     ranks = np.empty((S, n), dtype=np.int32)
     if n == 1 or p == 0:
         ranks[:] = 1
-        return ranks
+        return (ranks, np.full((S, n), np.nan)) if with_index else ranks
     w = g.w[None, :] * design.ind_mult[:, ind_pos]            # S x p
     v = g.v[None, :] * design.dim_mult[:, dim_pos]            # S x d
     # Precompute per normalisation: masked transforms for each aggregation method
@@ -1209,7 +1215,10 @@ def _mc_group_ranks(
             index[sel] = np.where(vs > 0, I, -np.inf)
     # ranks: 1 + number of strictly better units (ties at the minimum rank), by sorting;
     # rounding guards against float noise between equal aggregates
-    return _min_ranks_desc(np.round(index, 9))
+    ranks = _min_ranks_desc(np.round(index, 9))
+    if with_index:
+        return ranks, np.where(np.isfinite(index), index, np.nan)
+    return ranks
 
 
 def _complete_index(ws, vs, T, members, method, floor) -> np.ndarray:
@@ -1268,19 +1277,58 @@ def _uncertainty_setup(indicators, config, spec):
     return cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims
 
 
-def _evaluate(groups, normed, floors, aggs, design, inds, dims, progress=None):
-    """Ranks per group under the design: dict label -> S x n int32."""
-    out = {}
+def _evaluate(groups, normed, floors, aggs, design, inds, dims, progress=None, with_index=False):
+    """Ranks per group under the design: dict label -> S x n int32.
+
+    ``with_index``: also a second dict label -> S x n aggregated index (see
+    :func:`_mc_group_ranks`).
+    """
+    out, idx = {}, {}
     ipos = {c: i for i, c in enumerate(inds)}
     dpos = {c: i for i, c in enumerate(dims)}
     for g in groups:
-        out[g.label] = _mc_group_ranks(
+        res = _mc_group_ranks(
             g, normed[g.label], floors, aggs, design,
             np.array([ipos[c] for c in g.indicators], dtype=int),
             np.array([dpos[c] for c in g.dims], dtype=int),
+            with_index=with_index,
         )
+        if with_index:
+            out[g.label], idx[g.label] = res
+        else:
+            out[g.label] = res
         if progress is not None:
             progress.update(1)
+    return (out, idx) if with_index else out
+
+
+def _draw_scores(index: np.ndarray, norm_of_draw: np.ndarray, norms: Sequence[Mapping[str, Any]], n_ids: int) -> np.ndarray:
+    """Index draws (S x n) to the 0-100 score scale, by the rule of :func:`score`.
+
+    Each draw uses its own normalisation's scale (minmax/goalposts: the configured range
+    mapped to 0-100; percentile as is; distance x 100); without a fixed scale (zscore,
+    rank) the draw is min-max scaled within the peer group (all equal: 50). A group of
+    one applicant has no score (NaN), as in :func:`score`.
+    """
+    out = np.full(index.shape, np.nan)
+    if n_ids == 1:
+        return out
+    for k, nc in enumerate(norms):
+        sel = np.flatnonzero(norm_of_draw == k)
+        if sel.size == 0:
+            continue
+        x = index[sel]
+        scale = _scale_of(nc)
+        if scale is not None:
+            lo, hi = scale
+            out[sel] = 100.0 * (x - lo) / (hi - lo)
+        else:
+            with np.errstate(invalid="ignore"):
+                mn = np.nanmin(np.where(np.isnan(x), np.inf, x), axis=1, keepdims=True)
+                mx = np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=1, keepdims=True)
+                span = mx - mn
+                sc = np.where(span > 0, 100.0 * (x - mn) / np.where(span > 0, span, 1.0), 50.0)
+            out[sel] = np.where(np.isnan(x), np.nan, sc)
     return out
 
 
@@ -1333,6 +1381,8 @@ def rank_uncertainty(
     nominal: ScoreResult | None = None,
     return_samples: bool = False,
     progress: bool = False,
+    return_scores: bool = False,
+    score_draws: int | None = None,
 ):
     """Monte Carlo rank intervals over weights, normalisation and aggregation.
 
@@ -1362,6 +1412,15 @@ def rank_uncertainty(
         Also return ``{peer_group: ranks array (n x applicants)}``.
     progress : bool
         tqdm progress bar over peer groups (stderr).
+    return_scores : bool
+        Also return the composite score draws of the same Monte Carlo run, as a long
+        DataFrame ``applicant_id, draw, score``: the first ``score_draws`` samples
+        (``draw`` = 0, 1, ...), each sample's aggregated index put on the 0-100 scale by
+        the rule of :func:`score` (see :func:`_draw_scores`); NaN where the sample cannot
+        score the applicant. ``nebase score`` writes it to ``composite_samples.parquet``,
+        which ``nebase rank`` feeds to :func:`nebase_analysis.ranking.rank_stability`.
+    score_draws : int, optional
+        Draws kept with ``return_scores`` (default ``uncertainty.score_draws``, at most ``n``).
 
     Returns
     -------
@@ -1369,7 +1428,9 @@ def rank_uncertainty(
         ``applicant_id, category, domain, peer_group, n_peers, rank_nominal, rank_p05,
         rank_median, rank_p95, rank_mean, p_selected, selected_places, note``; the
         quantile columns follow ``uncertainty.quantiles`` (inverted-CDF quantiles, so
-        every value is a rank that occurred).
+        every value is a rank that occurred). With ``return_samples`` and/or
+        ``return_scores`` a tuple ``(table, ranks)``, ``(table, score_draws)`` or
+        ``(table, ranks, score_draws)``.
 
     Examples
     --------
@@ -1379,6 +1440,10 @@ def rank_uncertainty(
     >>> ru = rank_uncertainty(ind, {"composite": {"treatment": {"enabled": False}}}, n=200, spec=spec)
     >>> ru.set_index("applicant_id").loc["A", ["rank_p05", "rank_p95"]].tolist()
     [3, 3]
+    >>> ru, draws = rank_uncertainty(ind, {"composite": {"treatment": {"enabled": False}}}, n=200, spec=spec,
+    ...                              return_scores=True, score_draws=50)
+    >>> draws.shape, draws.columns.tolist()
+    ((150, 3), ['applicant_id', 'draw', 'score'])
     """
     cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims = _uncertainty_setup(indicators, config, spec)
     n = int(ucfg.get("samples", 1000) if n is None else n)
@@ -1393,7 +1458,10 @@ def rank_uncertainty(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(groups), desc="排名不确定性", file=sys.stderr)
-    ranks = _evaluate(groups, normed, floors, aggs, design, inds, dims, bar)
+    if return_scores:
+        ranks, index = _evaluate(groups, normed, floors, aggs, design, inds, dims, bar, with_index=True)
+    else:
+        ranks = _evaluate(groups, normed, floors, aggs, design, inds, dims, bar)
     if bar is not None:
         bar.close()
     if nominal is None:
@@ -1423,7 +1491,23 @@ def rank_uncertainty(
     out = pd.DataFrame(rows)
     if len(out):
         out["rank_nominal"] = out["rank_nominal"].astype("Int64")
-    return (out, ranks) if return_samples else out
+    if not return_scores:
+        return (out, ranks) if return_samples else out
+    k = int(ucfg.get("score_draws", 200) if score_draws is None else score_draws)
+    if k < 1:
+        raise ValueError("保存的客观得分抽样次数（uncertainty.score_draws）必须为正整数")
+    k = min(k, n)
+    parts = []
+    for g in groups:
+        sc = _draw_scores(index[g.label][:k], design.norm[:k], norms, len(g.ids))  # k x n
+        parts.append(pd.DataFrame({
+            "applicant_id": np.repeat(np.asarray(g.ids, dtype=object), k),
+            "draw": np.tile(np.arange(k, dtype=np.int64), len(g.ids)),
+            "score": sc.T.reshape(-1),
+        }))
+    draws = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"applicant_id": pd.Series(dtype=str), "draw": pd.Series(dtype=np.int64), "score": pd.Series(dtype=float)})
+    draws["applicant_id"] = draws["applicant_id"].astype(str)
+    return (out, ranks, draws) if return_samples else (out, draws)
 
 
 # --------------------------------------------------------------------------- Sobol
@@ -1694,7 +1778,14 @@ def configure_parser(parser) -> None:
 
 
 def run_cli(args) -> int:
-    """``nebase score``: indicators -> scores, contributions, rank intervals, sensitivity."""
+    """``nebase score``: indicators -> scores, contributions, rank intervals, sensitivity.
+
+    Writes ``indicators``, ``indicator_notes``, ``scores``, ``contributions``,
+    ``dimension_scores``, ``weights_used``, ``treatment_log``, ``missing_log``,
+    ``score_notes``, ``rank_intervals``, ``composite_samples`` (``applicant_id, draw,
+    score``: the first ``uncertainty.score_draws`` Monte Carlo draws on the 0-100 scale,
+    read by ``nebase rank``), ``sensitivity`` and ``correlations`` (``.parquet``).
+    """
     from tqdm.auto import tqdm
 
     from nebase_analysis.batch import Batch
@@ -1726,8 +1817,11 @@ def run_cli(args) -> int:
     _write(res.missing_log, processed / "missing_log.parquet")
     _write(res.notes, processed / "score_notes.parquet")
     steps.update(1)
-    ru = rank_uncertainty(values, cfg, n=args.samples, seed=args.seed, spec=spec, nominal=res)
+    # the same Monte Carlo run gives the rank intervals and the score draws that
+    # `nebase rank` (ranking.rank_stability) combines with the expert bootstrap
+    ru, draws = rank_uncertainty(values, cfg, n=args.samples, seed=args.seed, spec=spec, nominal=res, return_scores=True)
     _write(ru, processed / "rank_intervals.parquet")
+    _write(draws, processed / "composite_samples.parquet")
     steps.update(1)
     sens = sensitivity(values, cfg, n=args.sobol_samples, seed=args.seed, spec=spec, nominal=res)
     _write(sens, processed / "sensitivity.parquet")

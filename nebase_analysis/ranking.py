@@ -22,6 +22,14 @@ Stability (``rank_stability``)
     within the places: ``稳定入选`` (p >= stable_in), ``稳定未入选`` (p <= stable_out),
     else ``边界``. Ties inside a replicate get the better (minimum) rank.
 
+    The composite draws come from ``nebase score``: it writes the first
+    ``composite.uncertainty.score_draws`` samples of the composite's Monte Carlo
+    (:func:`nebase_analysis.composite.rank_uncertainty` with ``return_scores=True``; same
+    engine as the composite's rank intervals), each on the 0-100 score scale, to
+    ``composite_samples.parquet`` (``applicant_id, draw, score``); ``nebase rank`` reads
+    that file when it exists (else the point scores are used). With fewer draws than
+    replicates, each replicate picks a draw at random (seeded).
+
 CLI: ``nebase rank --processed DIR`` (see :func:`configure_parser`).
 """
 from __future__ import annotations
@@ -626,7 +634,15 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """Run ``nebase rank``: aggregation, reliability, flags, final ranking, stability, method comparison."""
+    """Run ``nebase rank``: aggregation, reliability, flags, final ranking, stability, method comparison.
+
+    Reads ``expert_scores.parquet`` and ``scores.parquet`` (required),
+    ``composite_samples.parquet`` (optional: the composite's Monte Carlo score draws written
+    by ``nebase score``, used by :func:`rank_stability`; without it the composite side of
+    every replicate is the point score) and ``recusals.parquet`` (optional). Writes
+    ``expert_aggregate``, ``reliability``, ``expert_flags``, ``final_ranking`` (with the
+    stability columns), ``method_comparison`` and ``method_tau`` (``.parquet``).
+    """
     from tqdm import tqdm
 
     from nebase_analysis.experts.aggregation import aggregate

@@ -191,6 +191,40 @@ def test_stability_bootstrap_resamples_experts():
     assert s.loc["A", "p_selected"] + s.loc["B", "p_selected"] == pytest.approx(1.0)
 
 
+
+def test_composite_samples_widen_rank_intervals():
+    # experts: A and B equal but noisy (same scores, other experts), C and D far apart; composite point scores equal
+    raw = _raw({
+        "A": [(f"e{j}", {"tasks": v}) for j, v in enumerate([20, 22, 24, 21, 23])],
+        "B": [(f"e{j}", {"tasks": v}) for j, v in enumerate([23, 21, 20, 24, 22])],
+        "C": [(f"e{j}", {"tasks": 19}) for j in range(5)],
+        "D": [(f"e{j}", {"tasks": 3}) for j in range(5)],
+    })
+    comp = _comp([(a, 50.0) for a in "ABCD"])
+    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]},
+                       "ranking": {"selection": {"default": {"park": 1}}}})
+    # composite Monte Carlo draws around the point score, long format as `nebase score` writes them
+    rng = np.random.default_rng(3)
+    sd = {"A": 15.0, "B": 15.0, "C": 15.0, "D": 0.0}
+    samples = pd.DataFrame([{"applicant_id": a, "draw": d, "score": 50.0 + sd[a] * z}
+                            for a in "ABCD" for d, z in enumerate(rng.standard_normal(200))])
+    without = ranking.rank_stability(raw, comp, config=cfg, n_boot=2000, seed=0).set_index("applicant_id")
+    with_s = ranking.rank_stability(raw, comp, samples, config=cfg, n_boot=2000, seed=0).set_index("applicant_id")
+    width = lambda s: s["rank_high"] - s["rank_low"]  # noqa: E731
+    assert (width(with_s) >= width(without)).all()
+    # experts alone: C and D never move (C third, D last); A and B trade places
+    assert without.loc["C", ["rank_low", "rank_high"]].tolist() == [3, 3]
+    assert without.loc["D", ["rank_low", "rank_high"]].tolist() == [4, 4]
+    assert without.loc["A", "rank_low"] == 1 and without.loc["A", "rank_high"] == 2
+    # with the composite draws (0.4 x sd 15 = 6 points of final score) C reaches the
+    # podium and A can fall to third: strictly wider intervals for A and C
+    assert width(with_s)["C"] > 0 and width(with_s)["A"] > width(without)["A"]
+    assert with_s.loc["A", ["rank_low", "rank_high"]].tolist() == [1, 3]
+    # C is only ever selected thanks to the composite's uncertainty; D (constant draws,
+    # 9 expert points behind everyone) stays last
+    assert without.loc["C", "p_selected"] == 0.0 and 0.03 < with_s.loc["C", "p_selected"] < 0.3
+    assert with_s.loc["D", ["rank_low", "rank_high", "p_selected"]].tolist() == [4, 4, 0.0]
+
 # ----------------------------------------------------------------------------- methods
 
 
