@@ -94,7 +94,7 @@ class Batch:
         paths = []
         for name, frame in self.tables().items():
             path = directory / f"{name}.parquet"
-            _to_parquet(frame, path)
+            write_parquet(frame, path)
             paths.append(path)
         return paths
 
@@ -118,8 +118,17 @@ class Batch:
         return cls(**tables)
 
 
-def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Parquet with object columns of mixed types stored as text (pyarrow cannot mix)."""
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write one table as Parquet; object columns of mixed types are stored as text (pyarrow cannot mix).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> write_parquet(pd.DataFrame({"raw": [1.5, "1,234", None]}), p)
+    >>> pd.read_parquet(p)["raw"].tolist()
+    ['1.5', '1,234', nan]
+    """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
@@ -127,3 +136,44 @@ def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
             if len(kinds) > 1:
                 out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
     out.to_parquet(path, index=False)
+
+
+#: the former private name; validation/__init__.py still imports it (to be switched to write_parquet)
+_to_parquet = write_parquet
+
+#: kinds of the applicants columns that are not form fields (added by intake)
+EXTRA_APPLICANT_KINDS = {"seq": "number", "in_summary": "bool", "source_file": "text"}
+
+
+def type_applicants(frame: pd.DataFrame, config=None) -> pd.DataFrame:
+    """Give every column of an applicants table the dtype of its field kind.
+
+    Numbers, counts and yearly columns become ``float64``, dates ``datetime64[ns]``,
+    yes/no fields ``boolean``, everything else ``str`` (missing stays missing). Kinds
+    come from :func:`nebase_analysis.config.wide_columns`; ``seq``, ``in_summary`` and
+    ``source_file`` are typed as in :data:`EXTRA_APPLICANT_KINDS`; other columns
+    (``applicant_id``) are text. Intake and the synthetic batch both type with it.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"applicant_id": ["P-GD-01"], "total_revenue_2024": ["12.5"],
+    ...                     "filled_date": [pd.Timestamp("2026-04-01")], "attachment_1": [True]})
+    >>> type_applicants(raw).dtypes.astype(str).tolist()
+    ['str', 'float64', 'datetime64[ns]', 'boolean']
+    """
+    from nebase_analysis.config import wide_columns
+
+    w = wide_columns(config)
+    kinds = {**dict(zip(w["column"], w["kind"])), **EXTRA_APPLICANT_KINDS}
+    out = {}
+    for c in frame.columns:
+        kind, s = kinds.get(c, "text"), frame[c]
+        if kind in ("number", "count", "yearly"):
+            out[c] = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif kind == "date":
+            out[c] = pd.to_datetime(s.astype(object).where(s.notna(), None)).astype("datetime64[ns]")
+        elif kind == "bool":
+            out[c] = s.astype("boolean")
+        else:
+            out[c] = s.astype(object).where(s.notna(), None).astype("str") if len(s) else s.astype("str")
+    return pd.DataFrame(out, columns=frame.columns, index=frame.index)

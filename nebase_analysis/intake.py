@@ -63,8 +63,8 @@ import numpy as np
 import pandas as pd
 
 from nebase_analysis import cleaning as cl
-from nebase_analysis.batch import TABLE_COLUMNS, Batch
-from nebase_analysis.config import applicant_columns, field_schema, resolve_config
+from nebase_analysis.batch import TABLE_COLUMNS, Batch, type_applicants
+from nebase_analysis.config import applicant_columns, resolve_config
 
 __all__ = [
     "load_batch",
@@ -793,28 +793,10 @@ def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec
 
 
 def _assemble(applicants: list, texts: list, lists: dict, summaries: list, rejected: list, log: list, cfg: Mapping) -> Batch:
-    schema = field_schema(cfg).set_index("id")
     cols = applicant_columns(None, cfg)
     extra = ["source_file", "seq", "in_summary"]
     df = pd.DataFrame(applicants, columns=cols + extra) if applicants else pd.DataFrame(columns=cols + extra)
-    yearly_map = {}
-    for fid, f in schema.iterrows():
-        if f.kind == "yearly":
-            for c in [f"{fid}_{y}" for y in cfg["fields"]["years"]] + [f"{fid}_{cfg['fields']['avg_suffix']}"]:
-                yearly_map[c] = "yearly"
-    out = {}
-    for c in df.columns:
-        kind = yearly_map.get(c) or (schema.loc[c, "kind"] if c in schema.index else None)
-        s = df[c]
-        if kind in ("number", "count", "yearly") or c == "seq":
-            out[c] = pd.to_numeric(s, errors="coerce").astype("float64")
-        elif kind == "date":
-            out[c] = pd.to_datetime(s.astype(object).where(s.notna(), None)).astype("datetime64[ns]")
-        elif kind == "bool" or c == "in_summary":
-            out[c] = s.astype("boolean")
-        else:
-            out[c] = s.astype(object).where(s.notna(), None).astype("str") if len(s) else s.astype("str")
-    apps = pd.DataFrame(out, columns=df.columns)
+    apps = type_applicants(df, cfg)
     lists_df = {}
     for name, spec in cfg["fields"].get("lists", {}).items():
         lcols = ["applicant_id", "rank"] + [c["id"] for c in spec["columns"]]

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.batch import Batch
+from nebase_analysis.batch import Batch, type_applicants
 from nebase_analysis.cleaning import CREDIT_CODE_CHARSET, credit_code_check_digit
 from nebase_analysis.config import (
     applicant_columns,
@@ -926,23 +926,8 @@ def _inject(g: _Generator, items: dict[str, dict], slots: list[dict], counts: di
 
 def _frame(records: list[dict], cfg: Mapping[str, Any]) -> pd.DataFrame:
     cols = applicant_columns(None, cfg)
-    schema = field_schema(cfg).set_index("id")
-    raw = pd.DataFrame([{c: r.get(c) for c in cols} for r in records], columns=cols)
-    out: dict[str, pd.Series] = {}
-    for c in cols:
-        base = c if c in schema.index else c.rsplit("_", 1)[0]
-        kind = schema.loc[base, "kind"] if base in schema.index else "text"
-        col = raw[c]
-        if kind in ("yearly", "number", "count"):
-            out[c] = pd.to_numeric(col, errors="coerce").astype("float64")
-        elif kind == "bool":
-            out[c] = col.astype("boolean")
-        elif kind == "date":
-            out[c] = pd.to_datetime(col).astype("datetime64[ns]")
-        else:
-            out[c] = col.astype("str").where(col.notna())
-    out["source_file"] = pd.Series([None] * len(raw), dtype="str")
-    df = pd.DataFrame(out)
+    df = type_applicants(pd.DataFrame([{c: r.get(c) for c in cols} for r in records], columns=cols), cfg)
+    df["source_file"] = pd.Series([None] * len(df), dtype="str")
     return df
 
 
