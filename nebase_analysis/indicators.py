@@ -26,7 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import domain_table, field_schema, resolve_config
+from nebase_analysis.config import domain_table, field_schema, resolve_config, wide_columns
 
 __all__ = ["indicator_spec", "formula_fields", "evaluate_formula", "valid_names", "compute"]
 
@@ -404,9 +404,13 @@ def compute(batch, config: Any = None, issues: pd.DataFrame | None = None, *, re
         if not need <= set(issues.columns):
             raise ValueError(f"问题清单缺少列：{sorted(need - set(issues.columns))}")
         err = issues[(issues["severity"] == "error") & issues["field"].notna() & issues["applicant_id"].notna()]
+        wide = wide_columns(cfg)
+        field_columns = wide.groupby("field", sort=False)["column"].agg(list).to_dict()
         for r in err.itertuples(index=False):
             field = str(r.field)
-            cols = [field] if field in apps.columns else [c for c in apps.columns if c.startswith(field + "_")]
+            # a wide column itself, or a field id meaning all its columns (never another field's
+            # columns that merely share the prefix, e.g. lead_revenue_share_* for lead_revenue)
+            cols = [field] if field in apps.columns else [c for c in field_columns.get(field, []) if c in apps.columns]
             mask = apps["applicant_id"] == r.applicant_id
             for c in cols:
                 if mask.any() and apps.loc[mask, c].notna().any():

@@ -207,3 +207,19 @@ def test_compute_on_synthetic_national_batch(cfg):
     res = score(vals, cfg)
     assert res.scores["score"].notna().all()
     assert (res.scores.groupby("peer_group")["rank"].min() == 1).all()
+
+
+def test_validation_error_on_base_id_blanks_only_that_fields_columns(cfg):
+    """An error on ``lead_revenue`` removes lead_revenue_<year>/avg, not lead_revenue_share_* or _growth_*."""
+    batch = _small_batch()
+    apps = batch.applicants.assign(lead_revenue_share_avg=[55.0, 60.0, np.nan, np.nan],
+                                   lead_revenue_growth_2025=[10.0, 30.9, np.nan, np.nan])
+    issues = pd.DataFrame({"applicant_id": ["P-SH-01"], "field": ["lead_revenue"], "severity": ["error"],
+                           "message": ["合计不符"]})
+    vals, notes = I.compute(Batch(applicants=apps, top_products=batch.top_products), cfg, issues=issues, return_notes=True)
+    v = vals.set_index("applicant_id")
+    assert np.isnan(v.loc["P-SH-01", "p_lead_revenue"]) and np.isnan(v.loc["P-SH-01", "p_lead_revenue_cagr"])
+    assert v.loc["P-SH-01", "p_lead_revenue_share"] == 60.0        # a different field, untouched
+    assert v.loc["P-BJ-01", "p_lead_revenue_share"] == 55.0
+    ve = notes[notes["kind"] == "validation_error"]
+    assert set(ve["indicator"]) == {"p_lead_revenue", "p_lead_revenue_cagr"}
