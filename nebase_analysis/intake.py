@@ -64,7 +64,7 @@ import pandas as pd
 
 from nebase_analysis import cleaning as cl
 from nebase_analysis.batch import TABLE_COLUMNS, Batch, type_applicants
-from nebase_analysis.config import applicant_columns, resolve_config
+from nebase_analysis.config import applicant_columns, category_labels, resolve_config
 
 __all__ = [
     "load_batch",
@@ -127,24 +127,17 @@ def _norm_label(text: Any) -> str:
 
 
 def _cell_ref(row: int, col: int) -> str:
-    out = ""
-    c = col + 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        out = chr(65 + rem) + out
-    return f"{out}{row + 1}"
+    """``C5`` for (4, 2): 0-based row and column to an A1 address."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    return xl_rowcol_to_cell(row, col)
 
 
 def _parse_ref(ref: str) -> tuple[int, int]:
-    m = re.match(r"([A-Z]+)(\d+)", ref)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
+    """0-based (row, column) of an A1 address."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
 
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+    return xl_cell_to_rowcol(ref)
 
 
 # ----------------------------------------------------------------------------- file checks
@@ -180,7 +173,7 @@ def inspect_file(path: str | Path, config: Any = None) -> str | None:
             body = fh.read()
             if _ENCRYPTION_MARK in body:
                 return "文件设有密码（已加密），无法读取；请取消密码后重新报送"
-            return "文件为旧版 Excel（.xls）或其他 OLE 格式，不是本项目的 xlsx 模板；请用 2026 版 xlsx 模板填报"
+            return f"文件为旧版 Excel（.xls）或其他 OLE 格式，不是本项目的 xlsx 模板；请用 {cfg['fields']['template_version']} 版 xlsx 模板填报"
         if head[:4] != b"PK\x03\x04":
             return "文件损坏或不是 Excel（xlsx）文件，无法打开"
     return None
@@ -289,7 +282,7 @@ def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, d
         return None, None, f"文件损坏，无法打开（{type(exc).__name__}）"
     if icfg["sheets"]["meta"] not in names:
         try:
-            empty = all(not any(not _blank(v) for row in wb.get_sheet_by_name(n).to_python() for v in row) for n in names)
+            empty = all(not any(not cl.is_blank(v) for row in wb.get_sheet_by_name(n).to_python() for v in row) for n in names)
         except Exception:
             empty = False
         if empty:
@@ -302,7 +295,7 @@ def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, d
     version = meta.get("template_version")
     current = str(cfg["fields"]["template_version"])
     form = meta.get("form")
-    labels = {"park": "示范园区申请书", "enterprise": "示范企业申请书", "summary": "推荐汇总表"}
+    labels = {**{c: f"示范{label}申请书" for c, label in category_labels(cfg).items()}, "summary": icfg["sheets"]["summary"]}
     if form not in expect:
         want = "或".join(labels[e] for e in expect)
         return None, meta, f"模板类型不符：此文件是「{labels.get(form, form or '未知模板')}」，此处应为{want}"
@@ -312,23 +305,26 @@ def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, d
 
 
 def _read_plan(layout: pd.DataFrame) -> dict[str, list[tuple]]:
-    """Per sheet: ``(row_id, normalised label, label, keys, first column after the value area)``, cached on the layout."""
-    plan = layout.attrs.get("_read_plan")
-    if plan is None:
-        plan = {}
-        rows = layout[layout.kind.isin(["field", "list_row", "text"])].astype(object)
-        for sheet, row_id, label, keys, kind in zip(rows.sheet, rows.row_id, rows.label, rows["keys"], rows.kind):
-            width = 2 + len(keys) + (1 if kind == "text" else 0)
-            plan.setdefault(sheet, []).append((row_id, _norm_label(label), label, tuple(keys), width))
-        layout.attrs["_read_plan"] = plan
+    """Per sheet: ``(row_id, normalised label, label, keys, first column after the value area)``.
+
+    Computed once per form by :func:`load_batch` and passed to :func:`read_workbook`.
+    """
+    plan: dict[str, list[tuple]] = {}
+    rows = layout[layout.kind.isin(["field", "list_row", "text"])].astype(object)
+    for sheet, row_id, label, keys, kind in zip(rows.sheet, rows.row_id, rows.label, rows["keys"], rows.kind):
+        width = 2 + len(keys) + (1 if kind == "text" else 0)
+        plan.setdefault(sheet, []).append((row_id, _norm_label(label), label, tuple(keys), width))
     return plan
 
 
-def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd.DataFrame] | None = None) -> WorkbookRead:
+def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd.DataFrame] | None = None,
+                  plans: Mapping[str, dict] | None = None) -> WorkbookRead:
     """Read one applicant workbook: raw cell values by key, and what was wrong.
 
     Returns a :class:`WorkbookRead`; ``reason`` is set (Chinese) when the file cannot be
     taken at all, ``problems`` lists cells not taken (formulas, merged or moved cells).
+    ``layouts`` (form -> :func:`~nebase_analysis.templates.form_layout`) and ``plans``
+    (form -> the read plan of that layout) save recomputing them per workbook.
 
     Examples
     --------
@@ -348,9 +344,10 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
         out.version = (meta or {}).get("template_version")
         return out
     out.form, out.version = meta["form"], meta["template_version"]
-    layout = (layouts or {}).get(out.form)
-    if layout is None:
-        layout = form_layout(out.form, cfg)
+    plan = (plans or {}).get(out.form)
+    if plan is None:
+        layout = (layouts or {}).get(out.form)
+        plan = _read_plan(form_layout(out.form, cfg) if layout is None else layout)
     needed = [icfg["sheets"]["form"], icfg["sheets"]["texts"]]
     names = wb.sheet_names
     missing = [s for s in needed if s not in names]
@@ -364,7 +361,6 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
         out.reason = f"文件结构损坏（{type(exc).__name__}）"
         return out
     value_col = 2
-    plan = _read_plan(layout)
     n_expected = sum(len(v) for v in plan.values())
     n_found = 0
     any_value = False
@@ -407,13 +403,13 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
                         out.problems.append((sheet, ref, key, f"单元格 {ref} 含公式 {fsheet[(i, c)]}，模板要求直接填写数值，该项未读取"))
                         continue
                 v = r[c] if c < len(r) else ""
-                if not _blank(v):
+                if not cl.is_blank(v):
                     out.values[key] = v
                     out.cells[key] = (sheet, i, c)
                     any_value = True
             # values beyond the row's value columns: moved cells
             for c in range(width, len(r)):
-                if not _blank(r[c]):
+                if not cl.is_blank(r[c]):
                     out.problems.append((sheet, _cell_ref(i, c), keys[0], f"单元格 {_cell_ref(i, c)} 在填报区域之外有内容「{r[c]}」（单元格被移动？），未读取"))
         # values in rows without a field id (cut-and-pasted cells)
         for i, r in enumerate(grid):
@@ -421,7 +417,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
             if i in claimed or (isinstance(rid, str) and rid.startswith("_")):
                 continue
             for c in range(value_col, len(r)):
-                if not _blank(r[c]):
+                if not cl.is_blank(r[c]):
                     out.problems.append((sheet, _cell_ref(i, c), None, f"单元格 {_cell_ref(i, c)} 不在模板的填报位置，内容「{r[c]}」未读取（单元格被移动？）"))
     if n_found < n_expected / 2:
         out.reason = f"模板结构被大幅改动（{n_expected - n_found} 行缺失），无法按模板读取"
@@ -465,7 +461,7 @@ def read_summary(path: str | Path, config: Any = None) -> tuple[pd.DataFrame, di
     rows = []
     for i in range(start, len(grid)):
         r = grid[i]
-        rec = {k: (r[j] if j < len(r) and not _blank(r[j]) else None) for k, j in cols.items()}
+        rec = {k: (r[j] if j < len(r) and not cl.is_blank(r[j]) else None) for k, j in cols.items()}
         if all(v is None for v in rec.values()):
             continue
         rec["row"] = i + 1
@@ -474,12 +470,6 @@ def read_summary(path: str | Path, config: Any = None) -> tuple[pd.DataFrame, di
 
 
 # ----------------------------------------------------------------------------- cleaning one applicant
-
-_RULE_CN = {
-    "unreadable": "无法识别",
-    "not_a_choice": "不在可选项中",
-}
-
 
 def _reason_for(label: str, raw: Any, rule: str | None, unit: Any, kind: str) -> str:
     if rule and rule.startswith("unit_mismatch:"):
@@ -518,8 +508,8 @@ def _specs(layout: pd.DataFrame, cfg: Mapping) -> list[_Spec]:
 def _read_many(paths: list[str], cfg: Mapping) -> list[WorkbookRead]:
     from nebase_analysis.templates import form_layout
 
-    layouts = {f: form_layout(f, cfg) for f in _FORMS}
-    return [read_workbook(p, cfg, layouts) for p in paths]
+    plans = {f: _read_plan(form_layout(f, cfg)) for f in _FORMS}
+    return [read_workbook(p, cfg, plans=plans) for p in paths]
 
 
 def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs: int = 1) -> Batch:
@@ -552,7 +542,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     >>> b.applicants.applicant_id.head(2).tolist()        # doctest: +SKIP
     ['P-AH-01', 'E-AH-01']
     """
-    from nebase_analysis.templates import form_layout
+    from nebase_analysis.templates import form_layout, summary_layout
 
     cfg = resolve_config(config)
     icfg = cfg["intake"]
@@ -560,8 +550,11 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     root = applications_root(raw_root, cfg)
     rules = cl.cleaning_rules(cfg)
     layouts = {f: form_layout(f, cfg) for f in _FORMS}
+    plans = {f: _read_plan(layouts[f]) for f in _FORMS}
     specs = {f: _specs(layouts[f], cfg) for f in _FORMS}
     rel_base = raw_root if raw_root != root else root.parent
+    # column of each summary field (templates write them from column B in summary_layout order)
+    summary_cols = {fid: 1 + j for j, fid in enumerate(summary_layout(cfg)["id"])}
 
     def rel(p: Any) -> str:
         try:
@@ -604,7 +597,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
             from tqdm.auto import tqdm
 
             it = tqdm(all_workbooks, desc="读取申请书", unit="份", file=sys.stderr)
-        results = [read_workbook(p, cfg, layouts) for p in it]
+        results = [read_workbook(p, cfg, plans=plans) for p in it]
     reads = {r.path: r for r in results}
 
     applicants: list[dict] = []
@@ -663,7 +656,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
             r = reads[str(f)]
             wb_name = r.values.get("name")
             wbs.append({"path": f, "seq": seq, "read": r,
-                        "key": cl.name_key(wb_name if not _blank(wb_name) else stem_name, rules), "entry": None})
+                        "key": cl.name_key(wb_name if not cl.is_blank(wb_name) else stem_name, rules), "entry": None})
         # -- reconcile: by seq and name, then by name
         by_seq: dict[float, list] = {}
         for e in entries:
@@ -705,9 +698,9 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                                   "source_file": rel(summary_path), "applicant_id": aid, "row": e["row"],
                                   "workbook": rel(w["path"]) if w is not None else None})
                 if e["category"] is None:
-                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报类别「{raw.get('category')}」无法识别", "reconcile", aid, cell=f"E{e['row']}", fld="category")
+                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报类别「{raw.get('category')}」无法识别", "reconcile", aid, cell=_cell_ref(e["row"] - 1, summary_cols["category"]), fld="category")
                 if raw.get("domain") is not None and cl.resolve_domain(raw.get("domain"), rules) is None:
-                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报创建领域「{raw.get('domain')}」不是十个领域之一", "reconcile", aid, cell=f"F{e['row']}", fld="domain")
+                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报创建领域「{raw.get('domain')}」不是十个领域之一", "reconcile", aid, cell=_cell_ref(e["row"] - 1, summary_cols["domain"]), fld="domain")
                 if w is None:
                     reject(summary_path, f"推荐汇总表第 {e['row']} 行（序号 {raw.get('seq')}，{raw.get('name')}）没有对应的申请书文件", "row", aid)
                     continue
@@ -732,7 +725,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                     row["domain"] = sdom
                 elif sdom is not None and row.get("domain") != sdom:
                     reject(w["path"], f"申请书申报领域「{row.get('domain')}」与推荐汇总表「{sdom}」不一致", "reconcile", aid, fld="domain")
-                if _blank(row.get("name")) and e["name"]:
+                if cl.is_blank(row.get("name")) and e["name"]:
                     row["name"] = e["name"]
             for src, raw_v, pv in (("推荐单位", r.values.get("recommender"), cl.province_from_text(r.values.get("recommender"), rules)),
                                    ("所属省份", r.values.get("province"), cl.resolve_province(r.values.get("province"), rules))):
@@ -776,7 +769,7 @@ def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec
             reject(path, _reason_for(s.label, raw, p.rule, s.unit, s.kind), "field", aid, sheet=cell[0], cell=cell[1], fld=s.key)
         elif p.rule is not None:
             log.append({"applicant_id": aid, "field": s.key, "raw": None if raw is None else str(raw),
-                        "clean": None if _blank(p.value) or p.value is pd.NaT else str(p.value.date() if isinstance(p.value, pd.Timestamp) else p.value),
+                        "clean": None if cl.is_blank(p.value) or p.value is pd.NaT else str(p.value.date() if isinstance(p.value, pd.Timestamp) else p.value),
                         "rule": p.rule})
         if s.kind == "longtext":
             if p.value is not None:
@@ -787,7 +780,7 @@ def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec
         else:
             row[s.key] = p.value
     for (name, rank), rec in sorted(list_rows.items()):
-        if any(not _blank(v) for k, v in rec.items() if k not in ("applicant_id", "rank")):
+        if any(not cl.is_blank(v) for k, v in rec.items() if k not in ("applicant_id", "rank")):
             lists[name].append(rec)
     return row
 
@@ -843,7 +836,7 @@ def summary_text(batch: Batch, config: Any = None) -> str:
     读取申报对象 0 个...
     """
     cfg = resolve_config(config)
-    cats = {k: v["label"] for k, v in cfg["fields"]["categories"].items()}
+    cats = category_labels(cfg)
     a = batch.applicants
     lines = [f"读取申报对象 {len(a)} 个（" + "，".join(f"{cats[c]} {int((a.category == c).sum()) if len(a) else 0} 个" for c in cats) + "）"]
     if len(a):
@@ -874,7 +867,7 @@ def run_cli(args: argparse.Namespace) -> int:
         batch = load_batch(args.raw, args.config, progress=not args.quiet, jobs=args.jobs)
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"nebase ingest：{exc}", file=sys.stderr)
-        return 2
+        return 1
     batch.to_parquet(args.out)
     print(summary_text(batch, args.config))
     print(f"已写出：{Path(args.out)}")

@@ -249,4 +249,9 @@ def test_cli_ingest_writes_parquet_and_a_chinese_summary(raw, tmp_path, capsys):
     assert "广东省：园区 1，企业 1" in text and "未读取的文件：1 项" in text and "损坏" in text
     back = Batch.from_parquet(out)
     assert back.n_applicants == 2 and len(back.rejected) == 1
-    assert main(["ingest", str(tmp_path / "nope"), "--out", str(out)]) == 2
+    # a data/input error: exit code 1 (2 is reserved for argparse usage errors) and a Chinese message
+    assert main(["ingest", str(tmp_path / "nope"), "--out", str(out)]) == 1
+    assert f"申报材料目录不存在：{tmp_path / 'nope'}" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["ingest", str(raw)])  # --out missing
+    assert usage.value.code == 2
