@@ -104,8 +104,8 @@ def validate(batch, config: Any = None, reports_dir: str | Path | None = None, d
     >>> import pandas as pd
     >>> from nebase_analysis.batch import Batch
     >>> a = pd.DataFrame({"applicant_id": ["E-XZ-01"], "category": ["enterprise"], "province": ["西藏自治区"],
-    ...                   "domain": ["软件"], "name": ["甲公司"], "total_revenue_2023": [10.0],
-    ...                   "total_revenue_2024": [11.0], "total_revenue_growth_2024": [20.0]})
+    ...                   "domain": ["软件"], "name": ["甲公司"], "total_revenue_2023": [100.0],
+    ...                   "total_revenue_2024": [110.0], "total_revenue_growth_2024": [20.0]})
     >>> r = validate(Batch(applicants=a), use_gx=False)
     >>> r.issues.loc[r.issues.rule == "growth_mismatch", ["field", "expected"]].values.tolist()
     [['total_revenue_growth_2024', '10']]

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import field_schema, resolve_config
+from nebase_analysis.config import field_schema, resolve_config, wide_columns
 from nebase_analysis.validation.relations import (
-    ValidationInputError, diagnostic_frame, numeric_view, relation_checks, value_checks, _base_id)
+    ValidationInputError, diagnostic_frame, numeric_view, relation_checks, value_checks)
 
 ISSUE_COLUMNS = ["applicant_id", "province", "category", "domain", "name", "field", "field_label", "reported",
                  "expected", "reported_value", "expected_value", "rule", "severity", "message", "caused_by",
@@ -23,39 +23,28 @@ RELATION_RULES = {"growth_mismatch", "share_mismatch", "avg_mismatch", "ratio_mi
 
 
 class Labeller:
-    """Chinese labels of wide columns (``total_revenue_2024`` -> ``总营业收入（2024年）``) and units."""
+    """Chinese labels of wide columns (``total_revenue_2024`` -> ``总营业收入（2024年）``,
+    from :func:`nebase_analysis.config.wide_columns`), of text sections and list columns, and units."""
 
     def __init__(self, cfg):
         s = field_schema(cfg)
-        self.label = dict(zip(s["id"], s["label"]))
-        self.unit = {k: (v if isinstance(v, str) else "") for k, v in zip(s["id"], s["unit"])}
-        self.years = list(cfg["fields"]["years"])
-        self.avg = cfg["fields"]["avg_suffix"]
-        self.avg_label = cfg["fields"].get("avg_label", "近三年平均值")
-        self.lists = {}
-        for name, spec in cfg["fields"].get("lists", {}).items():
+        w = wide_columns(cfg)
+        unit = lambda v: v if isinstance(v, str) else ""  # noqa: E731
+        self.signed = set(w.loc[w["signed"], "column"])
+        self.label = {**dict(zip(s["id"], s["label"])), **dict(zip(w["column"], w["label"]))}
+        self.unit = {**{k: unit(v) for k, v in zip(s["id"], s["unit"])}, **{k: unit(v) for k, v in zip(w["column"], w["unit"])}}
+        for name, spec in cfg["fields"]["lists"].items():
             for c in spec["columns"]:
-                self.lists[f"{name}.{c['id']}"] = (f"{spec['label']}·{c['label']}", c.get("unit", ""))
-
-    def base(self, col: str) -> str:
-        return _base_id(col, self.years, self.avg)
+                self.label[f"{name}.{c['id']}"] = f"{spec['label']}·{c['label']}"
+                self.unit[f"{name}.{c['id']}"] = c.get("unit", "")
 
     def __call__(self, col: str) -> str:
-        if col in self.lists:
-            return self.lists[col][0]
         if "×" in col:
             return "×".join(self(c) for c in col.split("×"))
-        base = self.base(col)
-        lab = self.label.get(base, col)
-        if base == col:
-            return lab
-        suffix = col[len(base) + 1:]
-        return f"{lab}（{self.avg_label if suffix == self.avg else suffix + '年'}）"
+        return self.label.get(col, col)
 
     def u(self, col: str) -> str:
-        if col in self.lists:
-            return self.lists[col][1]
-        return self.unit.get(self.base(col), "")
+        return self.unit.get(col, "")
 
 
 def fmt(v: Any, unit: str = "") -> str:
@@ -132,8 +121,7 @@ def _value_message(row, L: Labeller, cfg) -> str:
     if rule == "percent_out_of_range":
         extra = f"（{row.note}）" if row.note else ""
         ranges = cfg["validation"]["ranges"]
-        signed = ranges.get("signed_percent", {})
-        rng = signed if L.base(f) in signed.get("fields", []) else ranges["percent"]
+        rng = ranges["signed_percent"] if f in L.signed else ranges["percent"]
         return f"{L(f)}{extra}填报为 {fmt(rep, '%')}，比重、比率应在 {rng['min']}%–{rng['max']}% 之间"
     if rule == "growth_out_of_range":
         return f"{L(f)}填报为 {fmt(rep, '%')}，增长率不可能低于 {cfg['validation']['ranges']['growth']['min']}%"
@@ -170,7 +158,8 @@ def _key_message(rule: str, col: str, value: Any, cfg) -> str:
         return f"申报类别“{value}”应为园区或企业"
     if rule == "credit_code_format":
         return f"统一社会信用代码“{value}”格式不符：应为 18 位，由数字和大写字母（不含 I、O、S、V、Z）组成"
-    return f"“{value}”不是可选值，请按模板下拉选项填写"
+    f = field_schema(cfg).set_index("id").loc[col]
+    return f"{f['label']}“{value}”不是可选值，请按模板下拉选项填写：{'、'.join(f['choices'])}"
 
 
 def _root_causes(issues: pd.DataFrame, priority: list[str], L: Labeller) -> pd.DataFrame:
@@ -311,7 +300,7 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
                      "message": f"{L(o.field)}填报为 {fmt(o.reported, unit)}，远离同领域同类 {o.n_peers} 个申报对象的中位数 "
                                 f"{fmt(round(o.peer_median, 4), unit)}（对数尺度稳健 z 值 {o.z:.1f}），请核实"})
     issues = _assemble(rows, applicants, cfg, L)
-    issues = _root_causes(issues, vcfg.get("relation_priority", []), L)
+    issues = _root_causes(issues, vcfg["relation_priority"], L)
     issues = _sort(issues)
     summary = summarize(issues)
     result = ValidationResult(issues=issues, summary=summary, data_docs=docs_index, checks=checks,

@@ -12,14 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from nebase_analysis.config import resolve_config
+from nebase_analysis.config import category_labels, field_schema, resolve_config
+from nebase_analysis.validation.core import SEVERITY_ORDER
 
-#: issue column -> Chinese header, in sheet order
+#: issue column -> Chinese header, in sheet order (None: the field's label in fields.yaml)
 SHEET_COLUMNS = {
     "applicant_id": "申报编号",
-    "name": "园区/企业名称",
-    "category": "申报类别",
-    "domain": "申报领域",
+    "name": None,
+    "category": None,
+    "domain": None,
     "severity": "严重程度",
     "field_label": "指标",
     "field": "字段编号",
@@ -29,7 +30,6 @@ SHEET_COLUMNS = {
     "rule": "规则编号",
 }
 SEVERITY_LABELS = {"error": "错误（须更正）", "warning": "警告（请核实）", "info": "提示"}
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def correction_table(issues: pd.DataFrame, province: str, config: Any = None) -> pd.DataFrame:
@@ -46,13 +46,15 @@ def correction_table(issues: pd.DataFrame, province: str, config: Any = None) ->
     ['E-GD-01', 'E-GD-02']
     """
     cfg = resolve_config(config)
-    cats = {k: v["label"] for k, v in cfg["fields"]["categories"].items()}
+    cats = category_labels(cfg)
+    labels = field_schema(cfg).set_index("id")["label"]
+    headers = {col: zh or labels[col] for col, zh in SHEET_COLUMNS.items()}
     sub = issues[issues["province"] == province].copy()
     sub["_s"] = sub["severity"].map(SEVERITY_ORDER).fillna(9)
     sub = sub.sort_values(["applicant_id", "_s", "field"], kind="stable")
-    out = pd.DataFrame({zh: sub[col].to_numpy() if col in sub.columns else None for col, zh in SHEET_COLUMNS.items()})
-    out["申报类别"] = out["申报类别"].map(lambda c: cats.get(c, c))
-    out["严重程度"] = out["严重程度"].map(lambda s: SEVERITY_LABELS.get(s, s))
+    out = pd.DataFrame({zh: sub[col].to_numpy() if col in sub.columns else None for col, zh in headers.items()})
+    out[headers["category"]] = out[headers["category"]].map(lambda c: cats.get(c, c))
+    out[headers["severity"]] = out[headers["severity"]].map(lambda s: SEVERITY_LABELS.get(s, s))
     return out.reset_index(drop=True)
 
 

@@ -20,18 +20,23 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import field_schema, province_table, resolve_config
+from nebase_analysis.cleaning import CREDIT_CODE_CHARSET, is_blank
+from nebase_analysis.config import field_schema, resolve_config
 from nebase_analysis.validation.relations import DIAG_COLUMNS, VALUE_DIAGS
 
 EPS = 1e-9
-#: GB 32100-2015: 18 characters of the code's set (check digit verified separately)
-CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+#: GB 32100-2015: 2 characters of the code's set, a 6-digit area code, 10 characters of the
+#: set (check digit verified separately)
+CREDIT_CODE_PATTERN = rf"^[{re.escape(CREDIT_CODE_CHARSET)}]{{2}}[0-9]{{6}}[{re.escape(CREDIT_CODE_CHARSET)}]{{10}}$"
+#: choice fields with a rule of their own (any other choice field fails as ``invalid_choice``)
+CHOICE_RULES = {"province": "invalid_province", "domain": "domain_not_in_notice"}
 
 
 def diagnostic_bounds(config: Any = None) -> pd.DataFrame:
@@ -52,7 +57,7 @@ def diagnostic_bounds(config: Any = None) -> pd.DataFrame:
     rng = v["ranges"]
     t = {
         "growth_gap_pp": tol["growth_pp"], "share_gap_pp": tol["share_pp"],
-        "avg_gap_pp": tol.get("avg_pp", tol["growth_pp"]), "avg_gap_rel": tol["avg_rel"],
+        "avg_gap_pp": tol["avg_pp"], "avg_gap_rel": tol["avg_rel"],
         "ratio_gap_rel": tol["ratio_rel"], "weighted_gap_rel": tol["weighted_rel"], "weighted_gap_abs": EPS,
         "talent_excess": EPS, "list_excess": EPS, "days_after_filing": 0.0,
     }
@@ -80,23 +85,25 @@ def diagnostic_bounds(config: Any = None) -> pd.DataFrame:
 def key_expectations(config: Any = None) -> list[dict]:
     """Expectations on the applicants' key columns: ``type, column, kwargs, rule``.
 
+    The category must be one of ``fields.yaml`` ``categories``; every choice field of
+    the park and enterprise forms must be one of its choices (``field_schema``):
+    provinces and domains under rules of their own (:data:`CHOICE_RULES`), any other
+    (``ownership`` ...) as ``invalid_choice``.
+
     Examples
     --------
-    >>> [e["rule"] for e in key_expectations()][:2]
-    ['duplicate_applicant_id', 'invalid_category']
+    >>> [(e["column"], e["rule"]) for e in key_expectations()][:5]
+    [('applicant_id', 'duplicate_applicant_id'), ('category', 'invalid_category'), ('province', 'invalid_province'), ('domain', 'domain_not_in_notice'), ('ownership', 'invalid_choice')]
     """
     cfg = resolve_config(config)
-    schema = field_schema(cfg).set_index("id")
-    domains = [d["name"] for d in cfg["domains"]["domains"]]
+    schema = field_schema(cfg)
+    categories = list(cfg["fields"]["categories"])
+    choice = schema[schema["choices"].notna() & schema["forms"].map(lambda f: bool(set(f) & set(categories)))]
     return [
         {"type": "unique", "column": "applicant_id", "kwargs": {}, "rule": "duplicate_applicant_id"},
-        {"type": "in_set", "column": "category", "kwargs": {"value_set": list(cfg["fields"]["categories"])},
-         "rule": "invalid_category"},
-        {"type": "in_set", "column": "province", "kwargs": {"value_set": province_table(cfg)["name"].tolist()},
-         "rule": "invalid_province"},
-        {"type": "in_set", "column": "domain", "kwargs": {"value_set": domains}, "rule": "domain_not_in_notice"},
-        {"type": "in_set", "column": "ownership", "kwargs": {"value_set": list(schema.at["ownership", "choices"])},
-         "rule": "invalid_choice"},
+        {"type": "in_set", "column": "category", "kwargs": {"value_set": categories}, "rule": "invalid_category"},
+        *({"type": "in_set", "column": f.id, "kwargs": {"value_set": list(f.choices)},
+           "rule": CHOICE_RULES.get(f.id, "invalid_choice")} for f in choice.itertuples()),
         {"type": "regex", "column": "credit_code", "kwargs": {"regex": CREDIT_CODE_PATTERN}, "rule": "credit_code_format"},
     ]
 
@@ -105,9 +112,9 @@ def key_frame(applicants: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     """The key columns as plain text (``None`` for blanks) for the ``applicants`` asset."""
     from nebase_analysis.cleaning import normalize_credit_code
 
-    cols = [e["column"] for e in key_expectations(config)]
+    cols = dict.fromkeys(e["column"] for e in key_expectations(config))
     out = pd.DataFrame({"applicant_id": applicants["applicant_id"].astype(object).map(_text)})
-    for c in cols[1:]:
+    for c in list(cols)[1:]:
         if c not in applicants.columns:
             continue
         s = applicants[c].astype(object)
@@ -118,10 +125,7 @@ def key_frame(applicants: pd.DataFrame, config: Any = None) -> pd.DataFrame:
 
 
 def _text(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return None
-    s = str(v).strip()
-    return s or None
+    return None if v is pd.NA or is_blank(v) else str(v).strip()
 
 
 def import_gx():

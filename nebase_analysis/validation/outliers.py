@@ -15,26 +15,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import field_schema, resolve_config
+from nebase_analysis.config import field_schema, resolve_config, wide_columns
 
 SLIP_COLUMNS = ["applicant_id", "field", "reported", "expected", "basis", "reference"]
 OUTLIER_COLUMNS = ["applicant_id", "field", "reported", "peer_median", "z", "n_peers"]
 
 
-def _figure_columns(numeric: pd.DataFrame, cfg, units) -> list[tuple[str, str, str | None]]:
-    """(column, base id, year-or-None) of every numeric column whose unit is in ``units``."""
+def _figure_columns(numeric: pd.DataFrame, cfg, units) -> list[tuple[str, str, Any]]:
+    """(column, field id, period) of every figure column present whose unit is in ``units``
+    (growth rows excepted); the period is a year, the average suffix, or None."""
     schema = field_schema(cfg).set_index("id")
-    years = [str(y) for y in cfg["fields"]["years"]]
-    avg = cfg["fields"]["avg_suffix"]
-    out = []
-    for fid, row in schema.iterrows():
-        if row["unit"] not in units or row["kind"] not in ("number", "yearly", "count") or isinstance(row["growth_of"], str):
-            continue
-        if row["kind"] == "yearly":
-            out += [(f"{fid}_{y}", fid, y) for y in [*years, avg] if f"{fid}_{y}" in numeric.columns]
-        elif fid in numeric.columns:
-            out.append((fid, fid, None))
-    return out
+    w = wide_columns(cfg)
+    w = w[w["unit"].isin(units) & w["kind"].isin(["number", "yearly", "count"]) & w["column"].isin(numeric.columns)
+          & schema.loc[w["field"], "growth_of"].isna().to_numpy()]
+    return list(zip(w["column"], w["field"], w["period"]))
 
 
 def _nanmedian(block: np.ndarray) -> np.ndarray:
@@ -157,7 +151,7 @@ def peer_outliers(numeric: pd.DataFrame, config: Any = None, exclude: set | None
     >>> df = pd.DataFrame({"applicant_id": [f"P{i}" for i in range(8)], "category": "park", "domain": "软件",
     ...                    "planned_area": vals})
     >>> peer_outliers(df)[["applicant_id", "peer_median"]].values.tolist()
-    [['P7', 10.35]]
+    [['P7', 10.348913]]
     """
     cfg = resolve_config(config)
     ocfg = cfg["validation"]["outliers"]["robust_z"]
@@ -178,7 +172,7 @@ def peer_outliers(numeric: pd.DataFrame, config: Any = None, exclude: set | None
         mad = (lx - med).abs().groupby(groups).transform("median").to_numpy()
         cnt = g.transform("count").to_numpy()
         with np.errstate(all="ignore"):
-            z = (lx.to_numpy() - med) / (1.4826 * np.maximum(mad, float(ocfg.get("min_mad_log10", 0.0))))
+            z = (lx.to_numpy() - med) / (1.4826 * np.maximum(mad, float(ocfg["min_mad_log10"])))
         hit = np.isfinite(z) & (np.abs(z) > thr) & (cnt >= min_peers)
         for i in np.flatnonzero(hit):
             if (num.at[i, "applicant_id"], col) in exclude:

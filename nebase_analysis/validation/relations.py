@@ -25,7 +25,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import field_schema, resolve_config
+from nebase_analysis.cleaning import is_blank
+from nebase_analysis.config import field_schema, resolve_config, sf_share_exempt_domains, wide_columns
 
 #: diagnostic column of each (rule, measure): the column GX bounds
 DIAG_COLUMNS = {
@@ -72,22 +73,33 @@ class _Ctx:
         self.cfg = cfg
         self.vcfg = cfg["validation"]
         self.schema = field_schema(cfg).set_index("id")
+        self.wide = wide_columns(cfg).set_index("column")
+        self._col = {(f, p): c for c, f, p in zip(self.wide.index, self.wide["field"], self.wide["period"])}
         self.years = list(cfg["fields"]["years"])
         self.avg = cfg["fields"]["avg_suffix"]
         self.ids = num["applicant_id"].to_numpy()
         self._radius: dict[str, np.ndarray] = {}
         self.frames: list[pd.DataFrame] = []
 
-    def has(self, *cols: str) -> bool:
-        return all(c in self.num.columns for c in cols)
+    def has(self, *cols: str | None) -> bool:
+        return all(c is not None and c in self.num.columns for c in cols)
+
+    def col(self, field: str, period: Any = None) -> str | None:
+        """The wide column of a field in a period (a year, the average, or None for a single value)."""
+        return self._col.get((field, period))
+
+    def cols(self, field: str, periods: list) -> list:
+        """The columns of a field over ``periods`` (a single-value field: the field itself)."""
+        kind = self.schema["kind"].get(field)
+        return [self.col(field, p) for p in periods] if kind == "yearly" else [self.col(field)]
 
     def v(self, col: str) -> np.ndarray:
         return self.num[col].to_numpy(dtype=float)
 
     def r(self, col: str) -> np.ndarray:
         if col not in self._radius:
-            base = _base_id(col, self.years, self.avg)
-            integer = bool(self.schema["integer"].get(base, False)) and not col.endswith(f"_{self.avg}")
+            integer = (col in self.wide.index and bool(self.wide.at[col, "integer"])
+                       and self.wide.at[col, "period"] != self.avg)
             vals = self.v(col)
             self._radius[col] = np.zeros_like(vals) if integer else half_unit(vals, self.vcfg["tolerances"]["max_decimals"])
         return self._radius[col]
@@ -124,13 +136,6 @@ class _Ctx:
             "note": note,
         })
         self.frames.append(frame)
-
-
-def _base_id(col: str, years: list[int], avg: str) -> str:
-    for suffix in [*(str(y) for y in years), avg]:
-        if col.endswith("_" + suffix):
-            return col[: -len(suffix) - 1]
-    return col
 
 
 def _div_interval(a, ra, b, rb, scale=1.0):
@@ -182,7 +187,7 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
     for gid, row in schema[schema["growth_of"].notna()].iterrows():
         amount = row["growth_of"]
         for y0, y1 in zip(years[:-1], years[1:]):
-            g, a1, a0 = f"{gid}_{y1}", f"{amount}_{y1}", f"{amount}_{y0}"
+            g, a1, a0 = ctx.col(gid, y1), ctx.col(amount, y1), ctx.col(amount, y0)
             if not ctx.has(g, a1, a0):
                 continue
             lo, hi, mid = _div_interval(ctx.v(a1), ctx.r(a1), ctx.v(a0), ctx.r(a0), 100.0)
@@ -191,9 +196,7 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
     # shares: share = part / whole * 100; and part <= whole
     for sid, row in schema[schema["share_of"].notna()].iterrows():
         part, whole = row["share_of"]
-        cols = ([(f"{sid}_{y}", f"{part}_{y}", f"{whole}_{y}") for y in years] if row["kind"] == "yearly"
-                else [(sid, part, whole)])
-        for s, p, w in cols:
+        for s, p, w in zip(ctx.cols(sid, years), ctx.cols(part, years), ctx.cols(whole, years)):
             if ctx.has(s, p, w):
                 lo, hi, mid = _div_interval(ctx.v(p), ctx.r(p), ctx.v(w), ctx.r(w), 100.0)
                 ctx.add("share_mismatch", s, [p, w], ctx.v(s), lo, hi, mid, "pp", tol["share_pp"])
@@ -202,8 +205,8 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
 
     # averages: <id>_avg = mean of the three years
     for fid, row in schema[schema["kind"] == "yearly"].iterrows():
-        cols = [f"{fid}_{y}" for y in years]
-        target = f"{fid}_{avg}"
+        cols = ctx.cols(fid, years)
+        target = ctx.col(fid, avg)
         if not ctx.has(target, *cols):
             continue
         vals = np.column_stack([ctx.v(c) for c in cols])
@@ -211,16 +214,14 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
         mid = vals.mean(axis=1)
         spread = rads.mean(axis=1)
         if row["unit"] == "%":
-            ctx.add("avg_mismatch", target, cols, ctx.v(target), mid - spread, mid + spread, mid, "pp", tol.get("avg_pp", tol["growth_pp"]))
+            ctx.add("avg_mismatch", target, cols, ctx.v(target), mid - spread, mid + spread, mid, "pp", tol["avg_pp"])
         else:
             ctx.add("avg_mismatch", target, cols, ctx.v(target), mid - spread, mid + spread, mid, "rel", tol["avg_rel"])
 
     # ratios (productivity): field = numerator * scale / denominator
-    for spec in ctx.vcfg.get("ratios", []):
+    for spec in ctx.vcfg["ratios"]:
         f, n, d, scale = spec["field"], spec["numerator"], spec["denominator"], float(spec.get("scale", 1))
-        kind = schema["kind"].get(f)
-        cols = [(f"{f}_{y}", f"{n}_{y}", f"{d}_{y}") for y in years] if kind == "yearly" else [(f, n, d)]
-        for t, a, b in cols:
+        for t, a, b in zip(ctx.cols(f, years), ctx.cols(n, years), ctx.cols(d, years)):
             if ctx.has(t, a, b):
                 lo, hi, mid = _div_interval(ctx.v(a), ctx.r(a), ctx.v(b), ctx.r(b), scale)
                 ctx.add("ratio_mismatch", t, [a, b], ctx.v(t), lo, hi, mid, "rel", tol["ratio_rel"])
@@ -240,19 +241,19 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
         ctx.add("weighted_mismatch", wid, list(comps), ctx.v(wid), zero, zero, zero, "abs", 0.0)
 
     # extra part <= whole pairs
-    for spec in ctx.vcfg.get("part_whole", []):
+    for spec in ctx.vcfg["part_whole"]:
         parts = spec["parts"]
         if spec.get("yearly"):
-            pairs = [([f"{p}_{y}" for p in parts], y) for y in years]
+            pairs = [([ctx.col(p, y) for p in parts], y) for y in years]
         else:
             pairs = [(list(parts), None)]
         for pcols, y in pairs:
             if "whole" in spec:
-                w = spec["whole"] if y is None else f"{spec['whole']}_{y}"
+                w = ctx.col(spec["whole"], y)
                 if ctx.has(w, *pcols):
                     _part_whole(ctx, pcols, w, ctx.v(w), ctx.r(w), tol["part_whole_abs"])
             else:
-                wcols = [c if y is None else f"{c}_{y}" for c in spec["whole_product"]]
+                wcols = [ctx.col(c, y) for c in spec["whole_product"]]
                 if not ctx.has(*wcols, *pcols):
                     continue
                 scale = float(spec.get("whole_scale", 1))
@@ -261,8 +262,8 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
                 _part_whole(ctx, pcols, "×".join(wcols), val, hi - val, tol["part_whole_abs"], whole_cols=wcols)
 
     # talent: max(components) <= total <= sum(components); total <= workforce comes from share_of
-    tcfg = ctx.vcfg.get("talent")
-    if tcfg and ctx.has(tcfg["total"], *tcfg["components"]):
+    tcfg = ctx.vcfg["talent"]
+    if ctx.has(tcfg["total"], *tcfg["components"]):
         comps, total = tcfg["components"], tcfg["total"]
         cv = np.column_stack([ctx.v(c) for c in comps])
         tv = ctx.v(total)
@@ -273,11 +274,11 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
         ctx.add("talent_bounds", total, comps, tv, np.full_like(tv, -np.inf), sm, sm, "abs", 0.0, note="upper")
 
     # dates before the filing date
-    dcfg = ctx.vcfg.get("dates", {})
-    filing = dcfg.get("filing_date")
-    if filing and filing in numeric.columns:
+    dcfg = ctx.vcfg["dates"]
+    filing = dcfg["filing_date"]
+    if filing in numeric.columns:
         fd = pd.to_datetime(ctx.num[filing], errors="coerce")
-        for col in dcfg.get("before_filing", []):
+        for col in dcfg["before_filing"]:
             if col not in ctx.num.columns:
                 continue
             d = pd.to_datetime(ctx.num[col], errors="coerce")
@@ -305,12 +306,12 @@ def _part_whole(ctx: _Ctx, parts: list[str], whole_label: str, whole, whole_r, t
 
 def _list_checks(out: pd.DataFrame, ctx: _Ctx, lists: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     frames = [out]
-    for spec in ctx.vcfg.get("lists", []):
+    for spec in ctx.vcfg["lists"]:
         table = lists.get(spec["table"])
         if table is None or table.empty or spec["value"] not in table.columns or spec.get("percent"):
             continue
-        whole = f"{spec['whole']}_{spec['year']}"
-        if whole not in ctx.num.columns:
+        whole = ctx.col(spec["whole"], ctx.years[-1])
+        if not ctx.has(whole):
             continue
         vals = pd.to_numeric(table[spec["value"]], errors="coerce")
         sums = vals.groupby(table["applicant_id"]).sum(min_count=1)
@@ -401,8 +402,7 @@ def numeric_view(applicants: pd.DataFrame, config: Any = None) -> tuple[pd.DataF
     if missing_keys:
         raise ValidationInputError(f"申报数据缺少关键列 {'、'.join(missing_keys)}，无法核查；请检查 applicants 表")
     num = applicants.reset_index(drop=True).copy()
-    schema = field_schema(cfg).set_index("id")
-    years, avg = list(cfg["fields"]["years"]), cfg["fields"]["avg_suffix"]
+    wide = wide_columns(cfg).set_index("column")
     problems = []
     expected_cols = applicant_columns(None, cfg)
     for col in expected_cols:
@@ -411,10 +411,9 @@ def numeric_view(applicants: pd.DataFrame, config: Any = None) -> tuple[pd.DataF
             if col in SOFT_KEYS:
                 num[col] = pd.Series([None] * len(num), dtype=object)
     for col in num.columns:
-        base = _base_id(col, years, avg)
-        if base not in schema.index or base in KEY_COLUMNS + SOFT_KEYS:
+        if col not in wide.index or wide.at[col, "field"] in KEY_COLUMNS + SOFT_KEYS:
             continue
-        kind = schema.at[base, "kind"]
+        kind = wide.at[col, "kind"]
         if kind in ("number", "count", "yearly"):
             raw = num[col]
             if pd.api.types.is_bool_dtype(raw.dtype):
@@ -427,7 +426,7 @@ def numeric_view(applicants: pd.DataFrame, config: Any = None) -> tuple[pd.DataF
             conv = pd.to_datetime(raw, errors="coerce") if not pd.api.types.is_datetime64_any_dtype(raw.dtype) else raw
         else:
             continue
-        bad = raw.notna() & conv.isna() & ~raw.map(_blank)
+        bad = raw.notna() & conv.isna() & ~raw.map(is_blank)
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append({"applicant_id": num.at[i, "applicant_id"], "field": col, "raw": str(raw.iat[i]),
                              "kind": "not_a_date" if kind == "date" else "not_a_number"})
@@ -436,13 +435,9 @@ def numeric_view(applicants: pd.DataFrame, config: Any = None) -> tuple[pd.DataF
     return num, probs
 
 
-def _blank(v: Any) -> bool:
-    return isinstance(v, str) and not v.strip()
-
-
 def _filled(s: pd.Series) -> np.ndarray:
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        return (s.notna() & ~s.map(_blank)).to_numpy(dtype=bool)
+        return (s.notna() & ~s.map(is_blank)).to_numpy(dtype=bool)
     return s.notna().to_numpy(dtype=bool)
 
 
@@ -469,9 +464,11 @@ def value_checks(applicants: pd.DataFrame, numeric: pd.DataFrame, texts: pd.Data
     vcfg = cfg["validation"]
     schema = field_schema(cfg)
     sidx = schema.set_index("id")
-    years, avg = list(cfg["fields"]["years"]), cfg["fields"]["avg_suffix"]
+    wide = wide_columns(cfg)
+    wide_of = wide.set_index("column")
+    avg = cfg["fields"]["avg_suffix"]
+    categories = list(cfg["fields"]["categories"])
     nonneg_units = set(vcfg["ranges"]["nonnegative_units"])
-    signed = set(vcfg["ranges"].get("signed_percent", {}).get("fields", []))
     ids = numeric["applicant_id"].to_numpy()
     cats = numeric["category"].astype(object).to_numpy()
     frames: list[pd.DataFrame] = []
@@ -491,34 +488,37 @@ def value_checks(applicants: pd.DataFrame, numeric: pd.DataFrame, texts: pd.Data
         parts["diag"].append(np.full(n, diag, dtype=object))
 
     for col in numeric.columns:
-        base = _base_id(col, years, avg)
-        if base not in sidx.index or sidx.at[base, "kind"] not in ("number", "count", "yearly"):
+        if col not in wide_of.index or wide_of.at[col, "kind"] not in ("number", "count", "yearly"):
             continue
         x = numeric[col].to_numpy(dtype=float)
         known = np.isfinite(x)
         if not known.any():
             continue
-        unit, growth = sidx.at[base, "unit"], sidx.at[base, "growth_of"]
+        w = wide_of.loc[col]
+        unit, growth = w["unit"], sidx.at[w["field"], "growth_of"]
         if isinstance(growth, str):
             emit(known, col, "growth_out_of_range", "growth_value", x, x)
-        elif unit == "%" and base in signed:
+        elif unit == "%" and w["signed"]:
             emit(known, col, "percent_out_of_range", "signed_percent_value", x, x)
         elif unit == "%":
             emit(known, col, "percent_out_of_range", "percent_value", x, x)
         if unit in nonneg_units:
             emit(known, col, "negative_value", "nonneg_value", x, x)
-        if bool(sidx.at[base, "integer"]) and not col.endswith(f"_{avg}"):
+        if bool(w["integer"]) and w["period"] != avg:
             emit(known, col, "not_whole_number", "whole_residue", np.abs(x - np.round(x)), x)
 
-    # completeness: every required field of the applicant's form (sf_share exempt for AI/software parks)
-    exempt_domains = _exempt_domains(cfg)
+    # completeness: every required field of the applicant's form; the exempt domains'
+    # applicants need not report the exempt field (validation.yaml domain_exemption)
+    exemption = vcfg["domain_exemption"]
+    exempt_domains = list(sf_share_exempt_domains(cfg))
     dom = applicants["domain"].astype(object).to_numpy() if "domain" in applicants.columns else np.full(len(ids), None)
     req = schema[schema["required"] & (schema["kind"] != "longtext")]
+    wide_by_field = wide.groupby("field", sort=False)["column"].agg(list)
     for f in req.itertuples():
-        cols = [f"{f.id}_{y}" for y in years] + [f"{f.id}_{avg}"] if f.kind == "yearly" else [f.id]
-        in_form = np.isin(cats, [c for c in f.forms if c in ("park", "enterprise")])
-        if f.id == "sf_share":
-            in_form &= ~((cats == "park") & np.isin(dom, exempt_domains))
+        cols = wide_by_field[f.id]
+        in_form = np.isin(cats, [c for c in f.forms if c in categories])
+        if f.id == exemption["field"]:
+            in_form &= ~((cats == exemption["category"]) & np.isin(dom, exempt_domains))
         for col in cols:
             if col not in applicants.columns or not in_form.any():
                 continue
@@ -532,7 +532,7 @@ def value_checks(applicants: pd.DataFrame, numeric: pd.DataFrame, texts: pd.Data
             t = t[t["text"].astype(str).str.strip() != ""]
             have = set(zip(t["applicant_id"], t["section"]))
         for f in schema[(schema["kind"] == "longtext") & schema["required"]].itertuples():
-            in_form = np.isin(cats, [c for c in f.forms if c in ("park", "enterprise")])
+            in_form = np.isin(cats, [c for c in f.forms if c in categories])
             filled = np.array([(a, f.id) in have for a in ids], dtype=float)
             emit(in_form, f.id, "required_missing", "filled", filled, np.full(len(ids), None))
 
@@ -551,7 +551,7 @@ def value_checks(applicants: pd.DataFrame, numeric: pd.DataFrame, texts: pd.Data
             "diag": cat["diag"], "note": "",
         }))
     # percentages inside the lists (market shares)
-    for spec in vcfg.get("lists", []):
+    for spec in vcfg["lists"]:
         table = (lists or {}).get(spec["table"])
         if not spec.get("percent") or table is None or table.empty:
             continue
@@ -570,6 +570,3 @@ def value_checks(applicants: pd.DataFrame, numeric: pd.DataFrame, texts: pd.Data
     out.insert(0, "check_id", [f"V{i:06d}" for i in range(len(out))])
     return out[CHECK_COLUMNS]
 
-
-def _exempt_domains(cfg: Mapping[str, Any]) -> list[str]:
-    return [d["name"] for d in cfg["domains"]["domains"] if d.get("sf_share_exempt_park")]

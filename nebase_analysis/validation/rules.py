@@ -11,7 +11,7 @@ are added from ``validation.yaml`` by :func:`nebase_analysis.validation.validate
 - :func:`dev_zone_rule`: parks not in the 2018 catalogue; 园中园 matched to their host;
 - :func:`text_rules`: texts over 2000 字;
 - :func:`deadline_rule`: filing date after the deadline.
-AI and software parks are exempt from ``sf_share`` (handled by the completeness check).
+Parks of the domains exempt from ``sf_share`` (``domains.yaml``) are handled by the completeness check.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import dev_zones, domain_table, quota_table, resolve_config
+from nebase_analysis.config import category_labels, dev_zones, domain_table, field_schema, quota_table, resolve_config
 
 ISSUE_COLUMNS = ["applicant_id", "field", "reported", "expected", "rule", "message", "related"]
 
@@ -46,7 +46,7 @@ def quota_rule(applicants: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     """
     cfg = resolve_config(config)
     quotas = quota_table(cfg).set_index(["province", "category"])["quota"]
-    labels = {k: v["label"] for k, v in cfg["fields"]["categories"].items()}
+    labels = category_labels(cfg)
     rows = []
     for (prov, cat), grp in applicants.groupby(["province", "category"], dropna=True):
         q = quotas.get((prov, cat))
@@ -57,7 +57,7 @@ def quota_rule(applicants: pd.DataFrame, config: Any = None) -> pd.DataFrame:
             if pos > q:
                 rows.append({"applicant_id": aid, "field": "province", "reported": len(grp), "expected": int(q),
                              "rule": "quota_exceeded", "related": "",
-                             "message": f"{prov}共推荐{labels.get(cat, cat)} {len(grp)} 个，超过限额 {q} 个；"
+                             "message": f"{prov}共推荐{labels[cat]} {len(grp)} 个，超过限额 {q} 个；"
                                         f"本申报按序号为第 {pos} 个，超出限额，请核减推荐数量"})
     return _frame(rows)
 
@@ -143,7 +143,11 @@ def duplicate_rules(applicants: pd.DataFrame, config: Any = None) -> pd.DataFram
 
 
 def _stem(name: str, cfg, rules) -> str:
-    """The 字号 of an enterprise name: place prefix, group markers and company suffixes removed."""
+    """The 字号 of an enterprise name: place prefix, group markers and company suffixes removed.
+
+    Subsidiary and group markers come from ``validation.yaml`` (``group_subsidiary``),
+    company-form suffixes from ``intake.yaml`` (``name_suffixes``).
+    """
     from nebase_analysis.cleaning import name_key
 
     g = cfg["validation"]["group_subsidiary"]
@@ -154,8 +158,12 @@ def _stem(name: str, cfg, rules) -> str:
             key = key[len(p):]
             break
     key = re.sub(r"^(\w{1,3}?市)", "", key) if re.match(r"^\w{1,3}市", key) else key
-    for m in [*g["subsidiary_markers"], *g["group_markers"], "股份", "有限", "公司"]:
-        key = key.split(m)[0] if m in g["group_markers"] else key.replace(m, "")
+    for m in g["subsidiary_markers"]:
+        key = key.replace(m, "")
+    for m in g["group_markers"]:
+        key = key.split(m)[0]
+    for m in rules.name_suffixes:  # longest first
+        key = key.replace(m, "")
     return key
 
 
@@ -164,7 +172,8 @@ def group_subsidiary_rule(applicants: pd.DataFrame, config: Any = None) -> pd.Da
 
     Told when one enterprise's name carries a group marker (集团, 控股) and another
     enterprise (not the same applicant) shares its 字号 (the name without place,
-    group marker and company form), or one name is the other's plus 子公司/分公司.
+    group marker and company form), or one name is the other's plus a subsidiary
+    marker (子公司/分公司, ``validation.yaml`` ``group_subsidiary``).
 
     Examples
     --------
@@ -190,7 +199,7 @@ def group_subsidiary_rule(applicants: pd.DataFrame, config: Any = None) -> pd.Da
         for j in range(len(ent)):
             if i == j or not keys[i] or not keys[j] or keys[i] == keys[j]:
                 continue
-            branch = any(keys[j].startswith(keys[i]) and m in keys[j][len(keys[i]):] for m in ("子公司", "分公司"))
+            branch = any(keys[j].startswith(keys[i]) and m in keys[j][len(keys[i]):] for m in g["subsidiary_markers"])
             shares = is_group[i] and not is_group[j] and len(stems[i]) >= 2 and stems[j].startswith(stems[i])
             if branch or shares:
                 pairs.add((i, j))
@@ -274,10 +283,10 @@ def text_rules(texts: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     [['plan_tasks', 2001, 2000]]
     """
     cfg = resolve_config(config)
-    limit = int(cfg["validation"].get("text_max_chars", cfg["fields"]["longtext_max_chars"]))
+    limit = int(cfg["fields"]["longtext_max_chars"])
     if texts is None or texts.empty:
         return _frame([])
-    labels = {f["id"]: f["label"] for f in cfg["fields"]["fields"]}
+    labels = field_schema(cfg).set_index("id")["label"]
     n = texts["text"].astype(object).map(lambda t: len(re.sub(r"\s", "", t)) if isinstance(t, str) else 0)
     rows = []
     for i in np.flatnonzero((n > limit).to_numpy()):
@@ -290,7 +299,7 @@ def text_rules(texts: pd.DataFrame, config: Any = None) -> pd.DataFrame:
 
 
 def deadline_rule(numeric: pd.DataFrame, config: Any = None) -> pd.DataFrame:
-    """Filing dates (``filled_date``) after the deadline (2026-04-10).
+    """Filing dates (``filled_date``) after the deadline (``fields.yaml`` ``filing_deadline``, 2026-04-10).
 
     Examples
     --------
@@ -302,7 +311,7 @@ def deadline_rule(numeric: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     col = cfg["validation"]["dates"]["filing_date"]
     if col not in numeric.columns:
         return _frame([])
-    deadline = pd.Timestamp(cfg["validation"]["deadline"])
+    deadline = pd.Timestamp(cfg["fields"]["filing_deadline"])
     d = pd.to_datetime(numeric[col], errors="coerce")
     rows = []
     for i in np.flatnonzero((d > deadline).to_numpy()):
