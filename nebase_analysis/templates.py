@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import math
-import re
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
-from nebase_analysis.config import domain_table, field_schema, province_table, resolve_config
+from nebase_analysis.cleaning import is_blank
+from nebase_analysis.config import category_labels, field_schema, resolve_config, wide_columns
+from nebase_analysis.excel import open_workbook, safe_file_name
 
 __all__ = [
     "form_layout",
@@ -52,14 +52,11 @@ __all__ = [
     "applicant_cell_values",
     "raw_overrides_table",
     "template_file_names",
-    "safe_file_name",
     "configure_parser",
     "run_cli",
 ]
 
 FORMS = ("park", "enterprise")
-# in_memory: no temporary files (removing them cost ~50 ms a workbook); formulas only when asked
-_WORKBOOK_OPTIONS = {"constant_memory": False, "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
 VALUE_COL = 2  # column C (0-based); A = id (hidden), B = label
 YEAR_COLS = 4  # C..F
 
@@ -77,26 +74,6 @@ def _label_with_unit(printed: str, unit: Any) -> str:
     return f"{printed}（{unit}）"
 
 
-def _raw_fields(cfg: Mapping[str, Any]) -> dict[str, dict]:
-    fields = cfg["fields"]["fields"]
-    cached = _RAW_FIELDS_CACHE.get(id(fields))
-    if cached is None or cached[0] is not fields:
-        cached = (fields, {f["id"]: f for f in fields})
-        _RAW_FIELDS_CACHE.clear()
-        _RAW_FIELDS_CACHE[id(fields)] = cached
-    return cached[1]
-
-
-_RAW_FIELDS_CACHE: dict[int, tuple] = {}
-
-
-def _field_choices(f: Any, cfg: Mapping[str, Any]) -> tuple | None:
-    raw = _raw_fields(cfg)[f.id]
-    if raw.get("choices_from") == "provinces":
-        return tuple(province_table(cfg)["name"])
-    return tuple(f.choices) if f.choices is not None else None
-
-
 def form_layout(form: str, config: Any = None) -> pd.DataFrame:
     """Every row of the ``park`` or ``enterprise`` template, in order.
 
@@ -112,7 +89,9 @@ def form_layout(form: str, config: Any = None) -> pd.DataFrame:
         ``field``, ``list_title``, ``list_header``, ``list_row``, ``text``), ``field``
         (schema id, list name for list rows), ``field_kind``, ``unit``, ``keys`` (tuple
         of the value keys in columns C.., e.g. ``total_revenue_2023`` ..
-        ``total_revenue_avg``, ``top_enterprises.1.revenue``), ``required``.
+        ``total_revenue_avg``, ``top_enterprises.1.revenue``), ``required``,
+        ``choices`` (drop-down values), and for field rows the schema's ``integer``,
+        ``signed`` and ``growth`` (a growth row) flags.
 
     Examples
     --------
@@ -125,19 +104,21 @@ def form_layout(form: str, config: Any = None) -> pd.DataFrame:
         raise ValueError(f"未知表单 {form!r}：应为 park 或 enterprise")
     cfg = resolve_config(config)
     fcfg, icfg = cfg["fields"], cfg["intake"]
-    raw = _raw_fields(cfg)
     schema = field_schema(cfg)
     schema = schema[schema.forms.map(lambda fs: form in fs)]
-    years = [str(y) for y in fcfg["years"]]
-    suffixes = [*years, fcfg["avg_suffix"]]
-    year_labels = [f"{y}年" for y in years] + [fcfg["avg_label"]]
+    wide = wide_columns(cfg)
+    yearly = wide[wide.kind == "yearly"]
+    wide_keys = {fid: tuple(g["column"]) for fid, g in yearly.groupby("field", sort=False)}
+    periods = yearly.drop_duplicates("period")["period"]
+    year_labels = tuple(f"{p}年" if isinstance(p, int) else fcfg["avg_label"] for p in periods)
     form_sheet, text_sheet = icfg["sheets"]["form"], icfg["sheets"]["texts"]
     rows: list[dict] = []
     counters = {form_sheet: 0, text_sheet: 0}
 
     def add(sheet: str, **kw: Any) -> None:
         base = {"sheet": sheet, "row": counters[sheet], "row_id": None, "label": None, "kind": None, "field": None,
-                "field_kind": None, "unit": None, "keys": (), "required": False, "choices": None}
+                "field_kind": None, "unit": None, "keys": (), "required": False, "choices": None,
+                "integer": False, "signed": False, "growth": False}
         base.update(kw)
         rows.append(base)
         counters[sheet] += 1
@@ -147,13 +128,8 @@ def form_layout(form: str, config: Any = None) -> pd.DataFrame:
     add(text_sheet, row_id="_title", label=f"{title}：文字材料", kind="title")
 
     def section_title(section: str, fields: pd.DataFrame) -> str:
-        for fid in fields.id:
-            ps = raw[fid].get("printed_section")
-            if isinstance(ps, dict) and form in ps:
-                return ps[form]
-            if isinstance(ps, str):
-                return ps
-        return section
+        printed = fields[f"printed_section_{form}"].dropna()
+        return printed.iloc[0] if len(printed) else section
 
     lists = {name: spec for name, spec in fcfg.get("lists", {}).items() if spec["form"] == form}
     sections = list(dict.fromkeys(schema.section))
@@ -166,12 +142,13 @@ def form_layout(form: str, config: Any = None) -> pd.DataFrame:
             prev_yearly = False
             for f in numeric.itertuples():
                 if f.kind == "yearly" and not prev_yearly:
-                    add(form_sheet, row_id="_years", label="项目/年度", kind="years", keys=tuple(year_labels))
+                    add(form_sheet, row_id="_years", label="项目/年度", kind="years", keys=year_labels)
                 prev_yearly = f.kind == "yearly"
                 printed = getattr(f, f"printed_{form}")
-                keys = tuple(f"{f.id}_{s}" for s in suffixes) if f.kind == "yearly" else (f.id,)
+                keys = wide_keys[f.id] if f.kind == "yearly" else (f.id,)
                 add(form_sheet, row_id=f.id, label=_label_with_unit(printed, f.unit), kind="field", field=f.id,
-                    field_kind=f.kind, unit=f.unit, keys=keys, required=bool(f.required), choices=_field_choices(f, cfg))
+                    field_kind=f.kind, unit=f.unit, keys=keys, required=bool(f.required), choices=f.choices,
+                    integer=bool(f.integer), signed=bool(f.signed), growth=isinstance(f.growth_of, str))
         if len(texts):
             add(text_sheet, row_id="_section", label=section_title(section, texts), kind="section")
             for f in texts.itertuples():
@@ -208,25 +185,18 @@ def summary_layout(config: Any = None) -> pd.DataFrame:
     for f in s.itertuples():
         if f.id in header_ids:
             continue
-        rows.append({"id": f.id, "label": f.printed_summary, "kind": f.kind, "choices": _field_choices(f, cfg)})
+        rows.append({"id": f.id, "label": f.printed_summary, "kind": f.kind, "choices": f.choices})
     return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------------------------------- writing
 
 
-def _col_letter(col: int) -> str:
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _range_ref(sheet: str, row: int, n: int) -> str:
-    first = f"{_col_letter(VALUE_COL)}{row + 1}"
-    return f"{sheet}!{first}" if n == 1 else f"{sheet}!{first}:{_col_letter(VALUE_COL + n - 1)}{row + 1}"
+    """``申请书!C5`` or ``申请书!C5:F5``: the value cells of a row (for ``_meta``)."""
+    from xlsxwriter.utility import xl_range
+
+    return f"{sheet}!{xl_range(row, VALUE_COL, row, VALUE_COL + n - 1)}"
 
 
 class _Formats:
@@ -270,18 +240,10 @@ class _Validations:
                     start = prev = r
 
 
-def _is_missing(v: Any) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    return False
-
-
 def _write_value(ws: Any, r: int, c: int, v: Any, fmt: Any, date_fmt: Any, bool_labels: Mapping) -> None:
     """Write a cell as the batch or override holds it: numbers as numbers, text as text
     (a text starting with ``=`` as a formula), dates as dates, booleans as 是/否."""
-    if _is_missing(v):
+    if is_blank(v):
         ws.write_blank(r, c, None, fmt)
     elif isinstance(v, bool) or type(v).__name__ == "bool_":
         ws.write_string(r, c, bool_labels[bool(v)], fmt)
@@ -299,48 +261,67 @@ def _write_value(ws: Any, r: int, c: int, v: Any, fmt: Any, date_fmt: Any, bool_
         ws.write_string(r, c, str(v), fmt)
 
 
-def _validation_for(field_kind: str, unit: Any, fid: str, cfg: Mapping, list_ref: str | None) -> dict | None:
-    raw = _raw_fields(cfg).get(fid, {})
+def _bounds(cfg: Mapping) -> dict[str, Any]:
+    """Data-validation bounds of the templates, from configuration: dates within what intake
+    accepts (``intake.excel_serial_range``), % rows within ``validation.ranges`` (``percent``,
+    ``signed_percent`` for ``signed`` rows, ``growth`` for growth rows)."""
+    epoch = _dt.date(1899, 12, 30)  # Excel's 1900 date system
+    lo, hi = cfg["intake"]["excel_serial_range"]
+    ranges = cfg["validation"]["ranges"]
+    return {"date": (epoch + _dt.timedelta(days=int(lo)), epoch + _dt.timedelta(days=int(hi))),
+            "percent": ranges["percent"], "signed_percent": ranges["signed_percent"], "growth": ranges["growth"],
+            "date_example": str(cfg["fields"]["filing_deadline"])}
+
+
+def _between(rng: Mapping[str, Any]) -> dict:
+    """xlsxwriter criteria of a ``{min, max}`` range (either end may be absent)."""
+    if "min" in rng and "max" in rng:
+        return {"criteria": "between", "minimum": rng["min"], "maximum": rng["max"]}
+    if "min" in rng:
+        return {"criteria": ">=", "value": rng["min"]}
+    return {"criteria": "<=", "value": rng["max"]}
+
+
+def _validation_for(field_kind: str, unit: Any, bounds: Mapping[str, Any], list_ref: str | None = None,
+                    integer: bool = False, signed: bool = False, growth: bool = False) -> dict | None:
+    """The data validation of a value cell (None: free input)."""
     if list_ref:
         return {"validate": "list", "source": list_ref, "error_title": "输入有误", "error_message": "请从下拉列表中选择"}
     if field_kind == "date":
-        return {"validate": "date", "criteria": "between", "minimum": _dt.date(1949, 10, 1), "maximum": _dt.date(2100, 12, 31),
-                "error_title": "输入有误", "error_message": "请填写日期，如 2026-04-08"}
+        lo, hi = bounds["date"]
+        return {"validate": "date", "criteria": "between", "minimum": lo, "maximum": hi,
+                "error_title": "输入有误", "error_message": f"请填写 {lo.year} 至 {hi.year} 年间的日期，如 {bounds['date_example']}"}
     if field_kind not in ("number", "count", "yearly"):
         return None
-    whole = field_kind == "count" or bool(raw.get("integer"))
     if unit == "%":
-        if raw.get("growth_of") or raw.get("signed"):
-            return {"validate": "decimal", "criteria": "between", "minimum": -1000, "maximum": 100000,
-                    "error_title": "输入有误", "error_message": "请填写百分数数值（如 12.5 表示 12.5%，可为负数）"}
-        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                "error_title": "输入有误", "error_message": "请填写 0 到 100 之间的百分数数值（如 12.5 表示 12.5%）"}
-    if whole:
+        rng = bounds["growth"] if growth else bounds["signed_percent"] if signed else bounds["percent"]
+        lo, hi = rng.get("min"), rng.get("max")
+        span = f"{lo:g} 到 {hi:g}" if lo is not None and hi is not None else f"不小于 {lo:g}" if lo is not None else f"不大于 {hi:g}"
+        return {"validate": "decimal", **_between(rng), "error_title": "输入有误",
+                "error_message": f"请填写{span}的百分数数值（如 12.5 表示 12.5%{'，可为负数' if signed else ''}）"}
+    if integer or field_kind == "count":
         return {"validate": "integer", "criteria": ">=", "value": 0, "error_title": "输入有误", "error_message": "请填写不小于 0 的整数"}
     return {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": "输入有误",
             "error_message": f"请填写不小于 0 的数值（单位：{unit}）" if unit else "请填写不小于 0 的数值"}
 
 
 def _write_lists_sheet(wb: Any, cfg: Mapping, name: str) -> dict[str, str]:
-    """Hidden sheet of drop-down sources; returns kind -> range reference."""
+    """Hidden sheet of drop-down sources: one column per choice field of the schema
+    (choices as :func:`~nebase_analysis.config.field_schema` gives them, provinces and
+    domains filled in) and ``bool`` (是/否); returns key -> range reference."""
+    from xlsxwriter.utility import xl_range_abs
+
     ws = wb.add_worksheet(name)
     ws.hide()
-    columns = {
-        "domain": list(domain_table(cfg)["name"]),
-        "province": list(province_table(cfg)["name"]),
-        "category": [c["label"] for c in cfg["fields"]["categories"].values()],
-        "bool": [cfg["fields"]["bool_labels"][True], cfg["fields"]["bool_labels"][False]],
-    }
-    for f in cfg["fields"]["fields"]:
-        if f.get("kind") == "choice" and f.get("choices") and f["id"] not in columns and f["id"] != "category":
-            columns[f["id"]] = list(f["choices"])
+    schema = field_schema(cfg)
+    columns = {f.id: list(f.choices) for f in schema.itertuples() if f.kind == "choice" and f.choices}
+    columns["bool"] = [cfg["fields"]["bool_labels"][True], cfg["fields"]["bool_labels"][False]]
     refs = {}
     for c, (key, values) in enumerate(columns.items()):
         ws.write_string(0, c, key)
         for r, v in enumerate(values, start=1):
             ws.write_string(r, c, str(v))
-        col = _col_letter(c)
-        refs[key] = f"={name}!${col}$2:${col}${len(values) + 1}"
+        refs[key] = f"={name}!{xl_range_abs(1, c, len(values), c)}"
     return refs
 
 
@@ -367,7 +348,7 @@ def _write_instructions(wb: Any, cfg: Mapping, form: str, fmts: _Formats) -> Non
     fcfg, icfg = cfg["fields"], cfg["intake"]
     ws = wb.add_worksheet(icfg["sheets"]["instructions"])
     ws.set_column(0, 0, 110)
-    title = "推荐汇总表" if form == "summary" else fcfg["categories"][form]["form_title"]
+    title = icfg["sheets"]["summary"] if form == "summary" else fcfg["categories"][form]["form_title"]
     years = "、".join(str(y) for y in fcfg["years"])
     lines = [
         f"填报说明：{title}",
@@ -378,7 +359,7 @@ def _write_instructions(wb: Any, cfg: Mapping, form: str, fmts: _Formats) -> Non
         "4. 百分比填写百分数数值，如 12.5 表示 12.5%；增长率可为负数。",
         f"5. 按年度填报的指标分列填写 {years} 年及{fcfg['avg_label']}。",
         "6. 没有数据的项目请留空，不要填写 0；确为零时填写 0。",
-        "7. 日期请按 2026-04-08 格式填写。",
+        f"7. 日期请按 {fcfg['filing_deadline']} 格式填写。",
         "8. 申报领域、所属省份、申报类别、企业类型及“是/否”项请从下拉列表选择。",
         f"9. “文字材料”工作表中每部分不超过 {fcfg['longtext_max_chars']} 字。",
         "10. 文件请以“序号_名称.xlsx”命名（序号与推荐汇总表一致），每个申报对象一个文件，放在本省文件夹中。",
@@ -393,11 +374,8 @@ def _write_instructions(wb: Any, cfg: Mapping, form: str, fmts: _Formats) -> Non
 
 
 def _layout_rows(layout: pd.DataFrame) -> list:
-    cached = layout.attrs.get("_rows")
-    if cached is None:
-        cached = list(layout.astype(object).itertuples(index=False))
-        layout.attrs["_rows"] = cached
-    return cached
+    """The rows of a :func:`form_layout` as plain tuples (computed per call: no cache on the frame)."""
+    return list(layout.astype(object).itertuples(index=False))
 
 
 def write_form_workbook(path: str | Path, form: str, values: Mapping[str, Any] | None = None, config: Any = None,
@@ -421,15 +399,16 @@ def write_form_workbook(path: str | Path, form: str, values: Mapping[str, Any] |
     --------
     >>> write_form_workbook("/tmp/p.xlsx", "park", {"name": "某某高新区"})   # doctest: +SKIP
     """
-    import xlsxwriter
-
     cfg = resolve_config(config)
+    rows = _layout_rows(form_layout(form, cfg) if layout is None else layout)
+    return _write_form(Path(path), form, values or {}, cfg, rows, _bounds(cfg))
+
+
+def _write_form(path: Path, form: str, values: Mapping[str, Any], cfg: Mapping, rows: list, bounds: Mapping) -> Path:
+    """:func:`write_form_workbook` with the layout rows and bounds prepared (once per batch)."""
     icfg = cfg["intake"]
-    layout = form_layout(form, cfg) if layout is None else layout
-    values = values or {}
     bool_labels = cfg["fields"]["bool_labels"]
-    path = Path(path)
-    wb = xlsxwriter.Workbook(str(path), _WORKBOOK_OPTIONS)
+    wb = open_workbook(path)
     fmts = _Formats(wb)
     _write_instructions(wb, cfg, form, fmts)
     sheets = {}
@@ -443,7 +422,7 @@ def write_form_workbook(path: str | Path, form: str, values: Mapping[str, Any] |
     meta_cells: list[tuple] = []
     validations = _Validations()
     max_chars = cfg["fields"]["longtext_max_chars"]
-    for row in _layout_rows(layout):
+    for row in rows:
         ws = sheets[row.sheet]
         r = row.row
         ws.write_string(r, 0, row.row_id or "")
@@ -462,14 +441,15 @@ def write_form_workbook(path: str | Path, form: str, values: Mapping[str, Any] |
             for j, key in enumerate(row.keys):
                 _write_value(ws, r, VALUE_COL + j, values.get(key), fmt, fmts.date, bool_labels)
             meta_cells.append((row.row_id, _range_ref(row.sheet, r, len(row.keys))))
-            dv = _validation_for(row.field_kind, row.unit, row.field, cfg, _list_ref_for(row.field, row.field_kind, refs))
+            dv = _validation_for(row.field_kind, row.unit, bounds, _list_ref_for(row.field, row.field_kind, refs),
+                                 row.integer, row.signed, row.growth)
             if dv:
                 validations.add(row.sheet, r, VALUE_COL, VALUE_COL + len(row.keys) - 1, dv)
         elif row.kind == "list_row":
             ws.write_string(r, 1, row.label, fmts.label)
             for j, (key, kind, unit) in enumerate(zip(row.keys, row.field_kind, row.unit)):
                 _write_value(ws, r, VALUE_COL + j, values.get(key), fmts.cell, fmts.date, bool_labels)
-                dv = _validation_for(kind, unit, "", cfg, None)
+                dv = _validation_for(kind, unit, bounds)
                 if dv:
                     validations.add(row.sheet, r, VALUE_COL + j, VALUE_COL + j, dv)
             meta_cells.append((row.row_id, _range_ref(row.sheet, r, len(row.keys))))
@@ -504,15 +484,15 @@ def write_summary_workbook(path: str | Path, rows: pd.DataFrame | None = None, r
     --------
     >>> write_summary_workbook("/tmp/s.xlsx")   # doctest: +SKIP
     """
-    import xlsxwriter
+    from xlsxwriter.utility import xl_rowcol_to_cell
 
     cfg = resolve_config(config)
     icfg = cfg["intake"]
     bool_labels = cfg["fields"]["bool_labels"]
-    cat_labels = {k: v["label"] for k, v in cfg["fields"]["categories"].items()}
+    cat_labels = category_labels(cfg)
     lay = summary_layout(cfg)
     schema = field_schema(cfg).set_index("id")
-    wb = xlsxwriter.Workbook(str(path), _WORKBOOK_OPTIONS)
+    wb = open_workbook(path)
     fmts = _Formats(wb)
     _write_instructions(wb, cfg, "summary", fmts)
     ws = wb.add_worksheet(icfg["sheets"]["summary"])
@@ -522,7 +502,7 @@ def write_summary_workbook(path: str | Path, rows: pd.DataFrame | None = None, r
     ws.set_column(2, 3, 40)
     ws.set_column(4, 5, 20)
     ws.write_string(0, 0, "_title")
-    ws.write_string(0, 1, "国家新兴产业发展示范基地创建对象推荐汇总表", fmts.title)
+    ws.write_string(0, 1, cfg["fields"]["summary_title"], fmts.title)
     ws.write_string(0, 4, f"模板版本 {cfg['fields']['template_version']}")
     for r, fid in ((1, "recommender"), (2, "province")):
         ws.write_string(r, 0, fid)
@@ -558,7 +538,7 @@ def write_summary_workbook(path: str | Path, rows: pd.DataFrame | None = None, r
         for i in range(n):
             for j in range(len(lay)):
                 ws.write_blank(5 + i, 1 + j, None, fmts.cell)
-    _write_meta(wb, cfg, "summary", [(f.id, f"{icfg['sheets']['summary']}!{_col_letter(1 + j)}6") for j, f in enumerate(lay.itertuples())])
+    _write_meta(wb, cfg, "summary", [(f.id, f"{icfg['sheets']['summary']}!{xl_rowcol_to_cell(5, 1 + j)}") for j, f in enumerate(lay.itertuples())])
     ws.activate()
     wb.close()
     return Path(path)
@@ -599,18 +579,6 @@ def write_templates(out_dir: str | Path, config: Any = None) -> list[Path]:
 
 
 # ----------------------------------------------------------------------------- write_raw
-
-
-def safe_file_name(text: Any, max_len: int = 60) -> str:
-    """A file-name-safe version of a name (path separators and reserved characters replaced).
-
-    Examples
-    --------
-    >>> safe_file_name("A/B:C*公司")
-    'A_B_C_公司'
-    """
-    s = re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("._")
-    return s[:max_len] or "未命名"
 
 
 def raw_overrides_table(raw_values: Any) -> pd.DataFrame:
@@ -656,7 +624,7 @@ def applicant_cell_values(batch: Any, config: Any = None) -> dict[str, dict[str,
     records = apps.to_dict("records")
     for rec in records:
         aid = rec["applicant_id"]
-        out[aid] = {k: v for k, v in rec.items() if not _is_missing(v)}
+        out[aid] = {k: v for k, v in rec.items() if not is_blank(v)}
     if len(batch.texts):
         for aid, section, text in batch.texts[["applicant_id", "section", "text"]].itertuples(index=False):
             if aid in out:
@@ -668,10 +636,10 @@ def applicant_cell_values(batch: Any, config: Any = None) -> dict[str, dict[str,
         cols = [c["id"] for c in spec["columns"]]
         for rec in table.to_dict("records"):
             aid = rec["applicant_id"]
-            if aid not in out or _is_missing(rec.get("rank")):
+            if aid not in out or is_blank(rec.get("rank")):
                 continue
             for c in cols:
-                if not _is_missing(rec.get(c)):
+                if not is_blank(rec.get(c)):
                     out[aid][f"{name}.{int(rec['rank'])}.{c}"] = rec[c]
     return out
 
@@ -795,7 +763,7 @@ def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: A
             o = ov.get(aid, {})
             vals = dict(values.get(aid, {}))
             vals.setdefault("province", province)
-            if _is_missing(vals.get("recommender")):
+            if is_blank(vals.get("recommender")):
                 vals["recommender"] = icfg["recommender_pattern"].format(province=province)
             recommender = recommender if recommender is not None else vals["recommender"]
             for k, v in o.items():
@@ -807,7 +775,7 @@ def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: A
                 prov_cell = o["summary.province"]
             srow = {"seq": rec.seq, "applicant_unit": a.get("applicant_unit", a.get("name")), "name": a.get("name"),
                     "category": a.get("category"), "domain": a.get("domain")}
-            if _is_missing(srow["applicant_unit"]):
+            if is_blank(srow["applicant_unit"]):
                 srow["applicant_unit"] = a.get("name")
             for k, v in o.items():
                 if k.startswith("summary.") and k[8:] in srow:
@@ -824,7 +792,6 @@ def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: A
         summaries.append((pdir / icfg["summary_file"], pd.DataFrame(srows), recommender, prov_cell))
         manifest.append({"applicant_id": None, "province": province, "category": "summary", "seq": None,
                          "folder": pdir.name, "path": str(pdir / icfg["summary_file"])})
-    layouts = {f: form_layout(f, cfg) for f in FORMS}
     for path, rows, recommender, prov_cell in summaries:
         write_summary_workbook(path, rows, recommender, prov_cell, cfg)
     if jobs > 1 and len(tasks) > 1:
@@ -839,16 +806,19 @@ def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: A
             from tqdm.auto import tqdm
 
             it = tqdm(tasks, desc="写出申请书", unit="份")
-        for path, form, vals in it:
-            write_form_workbook(path, form, vals, cfg, layouts[form])
+        _write_many(it, cfg)
     return pd.DataFrame(manifest)
 
 
-def _write_many(tasks: list[tuple], cfg: Mapping) -> int:
-    layouts = {f: form_layout(f, cfg) for f in FORMS}
+def _write_many(tasks: Any, cfg: Mapping) -> int:
+    """Write ``(path, form, values)`` workbooks; layout rows and bounds prepared once."""
+    rows = {f: _layout_rows(form_layout(f, cfg)) for f in FORMS}
+    bounds = _bounds(cfg)
+    n = 0
     for path, form, vals in tasks:
-        write_form_workbook(path, form, vals, cfg, layouts[form])
-    return len(tasks)
+        _write_form(Path(path), form, vals, cfg, rows[form], bounds)
+        n += 1
+    return n
 
 
 # ----------------------------------------------------------------------------- CLI

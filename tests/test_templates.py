@@ -152,9 +152,17 @@ def test_enterprise_template_dropdowns_and_number_rules(templates):
     for fid in ("total_revenue_growth", "gross_margin"):
         dv = _dv_at(ws, _row_of(ws, fid), "D")
         assert dv.type == "decimal" and float(dv.formula1) < 0
+    # bounds are validation.yaml's ranges: a growth row >= -100 (no upper bound), a margin -100..100
+    ranges = load_config()["validation"]["ranges"]
+    dv = _dv_at(ws, _row_of(ws, "total_revenue_growth"), "D")
+    assert (dv.operator, float(dv.formula1)) == ("greaterThanOrEqual", ranges["growth"]["min"])
+    dv = _dv_at(ws, _row_of(ws, "gross_margin"), "C")
+    assert (float(dv.formula1), float(dv.formula2)) == (ranges["signed_percent"]["min"], ranges["signed_percent"]["max"])
     r = _row_of(ws, "top_products.1")
     assert _dv_at(ws, r, "E").formula2 == "100"  # market share
-    assert _dv_at(ws, _row_of(ws, "founded_date"), "C").type == "date"
+    dv = _dv_at(ws, _row_of(ws, "founded_date"), "C")
+    # dates within intake's excel_serial_range (18264 = 1950-01-01, 73415 = 2100-12-31)
+    assert (dv.type, dv.formula1, dv.formula2) == ("date", "18264", "73415")
     # yearly header and a long-text cell that wraps
     years = _row_of(ws, "_years")
     assert [ws.cell(years, c).value for c in range(3, 7)] == ["2023年", "2024年", "2025年", "近三年平均值"]
@@ -169,8 +177,28 @@ def test_summary_template_dropdowns(templates):
     cat = _dv_at(ws, 6, openpyxl.utils.get_column_letter(cols["category"]))
     ref = cat.formula1.lstrip("=").split("!")[1].replace("$", "")
     assert [c.value for row in wb["_lists"][ref] for c in row] == ["园区", "企业"]
-    assert _dv_at(ws, 6, openpyxl.utils.get_column_letter(cols["domain"])) is not None
-    assert _dv_at(ws, 3, "C") is not None  # 所属省份
+    def source(dv):
+        ref = dv.formula1.lstrip("=").split("!")[1].replace("$", "")
+        return [c.value for row in wb["_lists"][ref] for c in row]
+
+    domain_dv = _dv_at(ws, 6, openpyxl.utils.get_column_letter(cols["domain"]))
+    assert source(domain_dv) == [d["name"] for d in load_config()["domains"]["domains"]]
+    assert source(_dv_at(ws, 3, "C")) == province_table().name.tolist()  # 所属省份
+    assert ws["B1"].value == load_config()["fields"]["summary_title"] == "国家新兴产业发展示范基地创建对象推荐汇总表"
+
+
+def test_edited_layout_writes_only_its_own_rows(tmp_path):
+    """A layout filtered after one use must not write the rows of the original (no cache on the frame)."""
+    from nebase_analysis.templates import write_form_workbook
+
+    lay = form_layout("park")
+    write_form_workbook(tmp_path / "full.xlsx", "park", {"name": "某园区"}, layout=lay)
+    short = lay[~lay.row_id.isin(["planned_area", "built_area"])]
+    write_form_workbook(tmp_path / "short.xlsx", "park", {"name": "某园区"}, layout=short)
+    ids = [r[0] for r in openpyxl.load_workbook(tmp_path / "short.xlsx")["申请书"].iter_rows(values_only=True)]
+    full = [r[0] for r in openpyxl.load_workbook(tmp_path / "full.xlsx")["申请书"].iter_rows(values_only=True)]
+    assert "planned_area" in full and "planned_area" not in ids and "built_area" not in ids
+    assert "name" in ids and not lay.attrs and not short.attrs
 
 
 @pytest.mark.parametrize("name, form", [("示范园区创建申请书.xlsx", "park"), ("示范企业创建申请书.xlsx", "enterprise"), ("推荐汇总表.xlsx", "summary")])
