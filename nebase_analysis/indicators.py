@@ -1,7 +1,10 @@
 """Indicator sets per category and domain, computed from a batch's cleaned figures.
 
 The indicator sets live in ``indicators.yaml`` (per category, with per-domain
-amendments; smart-factory indicators skipped for the domains flagged in ``domains.yaml``).
+amendments; park indicators marked ``sf_exempt`` skipped for the domains of
+:func:`nebase_analysis.config.sf_share_exempt_domains`). Formulas and labels name the
+reporting years through placeholders (``{first}``, ``{last}``, ``{span}``, ``{avg}``,
+``{avg_label}``) filled from ``fields.yaml``, so a new ``years`` list needs no edit here.
 Each indicator's ``formula`` is a small expression over field ids, parsed with
 :mod:`ast` and evaluated by this module's own tree walker on pandas Series: only numbers,
 field names, ``+ - * / **``, unary minus and a fixed set of functions are accepted;
@@ -26,9 +29,10 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import domain_table, field_schema, resolve_config, wide_columns
+from nebase_analysis.config import domain_table, resolve_config, sf_share_exempt_domains, wide_columns
 
-__all__ = ["indicator_spec", "formula_fields", "evaluate_formula", "valid_names", "compute"]
+__all__ = ["indicator_spec", "formula_fields", "evaluate_formula", "valid_names", "compute", "year_placeholders",
+           "field_labels"]
 
 KEY_COLUMNS = ["applicant_id", "category", "domain", "province"]
 _FUNCS = {"cagr", "share", "ratio", "weighted", "mean", "sum", "min", "max", "log", "log1p", "sqrt", "abs"}
@@ -36,6 +40,38 @@ _NOTE_COLUMNS = ["applicant_id", "indicator", "field", "kind", "message"]
 
 
 # --------------------------------------------------------------------------- spec
+def year_placeholders(config: Any = None) -> dict[str, str]:
+    """Values of the placeholders formulas and labels of ``indicators.yaml`` may use.
+
+    ``{first}`` / ``{last}``: first and last reporting year of ``fields.yaml`` ``years``;
+    ``{span}``: the years between them (the exponent of a growth rate); ``{avg}``: the
+    suffix of the average column; ``{avg_label}``: its Chinese label.
+
+    Examples
+    --------
+    >>> year_placeholders()
+    {'first': '2023', 'last': '2025', 'span': '2', 'avg': 'avg', 'avg_label': '近三年平均值'}
+    >>> from nebase_analysis.config import load_config
+    >>> year_placeholders(load_config({"fields": {"years": [2024, 2025, 2026]}}))["last"]
+    '2026'
+    """
+    fcfg = resolve_config(config)["fields"]
+    years = sorted(int(y) for y in fcfg["years"])
+    return {"first": str(years[0]), "last": str(years[-1]), "span": str(years[-1] - years[0]),
+            "avg": str(fcfg["avg_suffix"]), "avg_label": str(fcfg["avg_label"])}
+
+
+def _fill(text: str, values: Mapping[str, str], where: str) -> str:
+    import string
+
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    unknown = names - set(values)
+    if unknown:
+        raise ValueError(f"indicators.yaml：{where} 使用了未知占位符 {sorted(unknown)}；"
+                         f"允许：{', '.join('{' + k + '}' for k in values)}")
+    return text.format_map(values)
+
+
 def indicator_spec(config: Any = None, *, category: str | None = None, domain: str | None = None) -> pd.DataFrame:
     """The indicator set of every (category, domain) pair as one tidy table.
 
@@ -56,7 +92,14 @@ def indicator_spec(config: Any = None, *, category: str | None = None, domain: s
     ------
     ValueError
         Chinese message for an unknown dimension, a duplicate id, a non-positive weight, a
-        direction other than 1/-1, a formula that does not parse or names an unknown field.
+        direction other than 1/-1, an unknown placeholder, a formula that does not parse or
+        names an unknown field, ``sf_exempt`` on a non-park indicator.
+
+    Notes
+    -----
+    ``formula`` and ``label`` come back with their placeholders filled
+    (:func:`year_placeholders`): ``cagr(lead_revenue_{first}, lead_revenue_{last}, {span})``
+    reads ``cagr(lead_revenue_2023, lead_revenue_2025, 2)`` with the default years.
 
     Examples
     --------
@@ -69,6 +112,8 @@ def indicator_spec(config: Any = None, *, category: str | None = None, domain: s
     dims = icfg["dimensions"]
     names = valid_names(cfg)
     domains = domain_table(cfg)
+    sf_exempt = sf_share_exempt_domains(cfg)
+    fill = year_placeholders(cfg)
     rows = []
     for cat, items in icfg["sets"].items():
         if category is not None and cat != category:
@@ -80,7 +125,6 @@ def indicator_spec(config: Any = None, *, category: str | None = None, domain: s
             if domain is not None and d.name != domain:
                 continue
             amend = (icfg.get("domains", {}) or {}).get(d.name, {}).get(cat, {}) or {}
-            flags = {k for k, v in cfg["domains"]["domains"][d.Index].items() if v is True}
             entries = [dict(e) for e in items] + [dict(e) for e in amend.get("add", [])]
             drop = set(amend.get("drop", []))
             wover = amend.get("weights", {}) or {}
@@ -90,7 +134,9 @@ def indicator_spec(config: Any = None, *, category: str | None = None, domain: s
                 if iid in seen:
                     raise ValueError(f"indicators.yaml：指标编号 {iid} 重复（{cat}·{d.name}）")
                 seen.add(iid)
-                if iid in drop or (e.get("exempt_if_domain_flag") and e["exempt_if_domain_flag"] in flags):
+                if e.get("sf_exempt") and cat != "park":
+                    raise ValueError(f"indicators.yaml：指标 {iid} 标注了 sf_exempt，但智能工厂豁免仅适用于园区")
+                if iid in drop or (e.get("sf_exempt") and d.name in sf_exempt):
                     continue
                 if e["dimension"] not in dims[cat]:
                     raise ValueError(f"indicators.yaml：指标 {iid} 的维度 {e['dimension']!r} 不属于{cat}的维度 {dims[cat]}")
@@ -100,13 +146,14 @@ def indicator_spec(config: Any = None, *, category: str | None = None, domain: s
                 direction = int(e.get("direction", 1))
                 if direction not in (1, -1):
                     raise ValueError(f"indicators.yaml：指标 {iid} 的方向必须为 1 或 -1")
-                unknown = formula_fields(e["formula"]) - names
+                formula = _fill(str(e["formula"]), fill, f"指标 {iid} 的公式")
+                unknown = formula_fields(formula) - names
                 if unknown:
                     raise ValueError(f"indicators.yaml：指标 {iid} 的公式引用了未知字段 {sorted(unknown)}")
                 gp = e.get("goalposts") or [None, None]
                 rows.append({
-                    "category": cat, "domain": d.name, "id": iid, "label": e.get("label", iid),
-                    "unit": e.get("unit"), "formula": str(e["formula"]), "dimension": e["dimension"],
+                    "category": cat, "domain": d.name, "id": iid, "label": _fill(str(e.get("label", iid)), fill, f"指标 {iid} 的名称"),
+                    "unit": e.get("unit"), "formula": formula, "dimension": e["dimension"],
                     "direction": direction, "weight": weight, "missing": e.get("missing"),
                     "goal_lo": np.nan if gp[0] is None else float(gp[0]),
                     "goal_hi": np.nan if gp[1] is None else float(gp[1]),
@@ -117,7 +164,7 @@ def indicator_spec(config: Any = None, *, category: str | None = None, domain: s
 
 
 def valid_names(config: Any = None) -> set[str]:
-    """Names a formula may use: wide field columns of ``fields.yaml`` and ``derived`` names.
+    """Names a formula may use: numeric wide columns of ``fields.yaml`` and ``derived`` names.
 
     Examples
     --------
@@ -125,17 +172,24 @@ def valid_names(config: Any = None) -> set[str]:
     True
     """
     cfg = resolve_config(config)
-    fcfg = cfg["fields"]
-    years = [str(y) for y in fcfg.get("years", [2023, 2024, 2025])]
-    avg = fcfg.get("avg_suffix", "avg")
-    names = set()
-    for f in field_schema(cfg).itertuples():
-        if f.kind == "yearly":
-            names.update(f"{f.id}_{s}" for s in [*years, avg])
-        elif f.kind in ("number", "count", "bool"):
-            names.add(f.id)
+    wide = wide_columns(cfg)
+    names = set(wide.loc[wide["kind"].isin(["yearly", "number", "count", "bool"]), "column"])
     names.update((cfg["indicators"].get("derived") or {}).keys())
     return names
+
+
+def field_labels(config: Any = None) -> dict[str, str]:
+    """Chinese label of every name a formula may use (wide column, with its year, or derived name).
+
+    Examples
+    --------
+    >>> field_labels()["lead_revenue_2024"]
+    '主导产业规模以上企业营业收入（2024年）'
+    """
+    cfg = resolve_config(config)
+    labels = wide_columns(cfg).set_index("column")["label"].to_dict()
+    labels.update({k: v.get("label", k) for k, v in (cfg["indicators"].get("derived") or {}).items()})
+    return labels
 
 
 # --------------------------------------------------------------------------- formulas
@@ -197,7 +251,8 @@ def formula_dependencies(formula: str, config: Any = None) -> set[str]:
     return deps
 
 
-def evaluate_formula(formula: str, data: pd.DataFrame, config: Any = None) -> tuple[pd.Series, pd.DataFrame]:
+def evaluate_formula(formula: str, data: pd.DataFrame, config: Any = None, *,
+                     labels: Mapping[str, str] | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Evaluate one formula on a wide frame, row by row (vectorised).
 
     Parameters
@@ -208,6 +263,9 @@ def evaluate_formula(formula: str, data: pd.DataFrame, config: Any = None) -> tu
         Wide applicant table; missing columns count as missing values.
     config : optional
         For ``weighted(...)`` (weights.yaml).
+    labels : mapping, optional
+        Field id -> Chinese label for the notes (default :func:`field_labels` of the config,
+        built only when a note needs it).
 
     Returns
     -------
@@ -281,10 +339,12 @@ def evaluate_formula(formula: str, data: pd.DataFrame, config: Any = None) -> tu
             present = vals.notna()
             some = present.any(axis=1) & ~present.all(axis=1)
             if some.any():
+                names = labels if labels is not None else field_labels(cfg)
+                what = names.get(node.args[0].id, node.args[0].id)
                 for r in idx[some.to_numpy()]:
                     miss = [c for c in comps if not present.loc[r, c]]
                     notes.append({"row": r, "field": ",".join(miss), "kind": "partial_components",
-                                  "message": f"{node.args[0].id} 的构成项 {'、'.join(miss)} 缺失，按 0 计"})
+                                  "message": f"{what}的构成项{_quoted(names.get(c, c) for c in miss)}缺失，按 0 计"})
             total = (vals.fillna(0.0) * pd.Series(comps)).sum(axis=1)
             return total.where(present.any(axis=1))
         args = [ev(a) for a in node.args]
@@ -321,6 +381,10 @@ def evaluate_formula(formula: str, data: pd.DataFrame, config: Any = None) -> tu
     out = _series(ev(tree), idx).astype(float)
     out = out.where(np.isfinite(out))
     return out, pd.DataFrame(notes, columns=["row", "field", "kind", "message"])
+
+
+def _quoted(names) -> str:
+    return "、".join(f"“{n}”" for n in names)
 
 
 def _series(v, idx) -> pd.Series:
@@ -385,6 +449,7 @@ def compute(batch, config: Any = None, issues: pd.DataFrame | None = None, *, re
     """
     cfg = resolve_config(config)
     spec = indicator_spec(cfg)
+    labels = field_labels(cfg)
     apps = batch.applicants.copy()
     for k in KEY_COLUMNS:
         if k not in apps.columns:
@@ -426,7 +491,7 @@ def compute(batch, config: Any = None, issues: pd.DataFrame | None = None, *, re
             continue
         sub = apps.loc[rows]
         for r in sp.itertuples(index=False):
-            vals, fnotes = evaluate_formula(r.formula, sub, cfg)
+            vals, fnotes = evaluate_formula(r.formula, sub, cfg, labels=labels)
             values[r.id][rows] = vals.to_numpy()
             for f in fnotes.itertuples(index=False):
                 notes.append({"applicant_id": sub.loc[f.row, "applicant_id"], "indicator": r.id, "field": f.field,
@@ -436,12 +501,12 @@ def compute(batch, config: Any = None, issues: pd.DataFrame | None = None, *, re
             if absent and absent == sorted(formula_fields(r.formula) - set(derived.columns)) and formula_fields(r.formula):
                 for aid in sub["applicant_id"]:
                     notes.append({"applicant_id": aid, "indicator": r.id, "field": ",".join(absent), "kind": "missing_field",
-                                  "message": f"{r.label}：批次中没有字段 {'、'.join(absent)}，指标记为缺失"})
+                                  "message": f"{r.label}：批次中没有字段{_quoted(labels.get(a, a) for a in absent)}，指标记为缺失"})
             for aid in sub["applicant_id"]:
                 hit = sorted(deps & flagged.get(aid, set()))
                 if hit:
                     notes.append({"applicant_id": aid, "indicator": r.id, "field": ",".join(hit), "kind": "validation_error",
-                                  "message": f"{r.label}：字段 {'、'.join(hit)} 经核查标记为错误，按缺失处理"})
+                                  "message": f"{r.label}：字段{_quoted(labels.get(h, h) for h in hit)}经核查标记为错误，按缺失处理"})
     known = set(map(tuple, spec[["category", "domain"]].drop_duplicates().to_numpy()))
     for r in apps.itertuples(index=False):
         if (r.category, r.domain) not in known:

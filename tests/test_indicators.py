@@ -179,6 +179,10 @@ def test_validation_errors_are_treated_as_missing(cfg):
     assert set(zip(ve["applicant_id"], ve["indicator"])) >= {("P-SH-01", "p_lead_revenue"), ("P-SH-01", "p_lead_revenue_cagr"),
                                                               ("P-BJ-01", "p_lead_revenue_cagr")}
     assert ve["message"].str.contains("经核查标记为错误，按缺失处理").all()
+    # notes name fields by their Chinese label with the year, never by raw id
+    msg = ve.set_index(["applicant_id", "indicator"]).loc[("P-SH-01", "p_lead_revenue"), "message"]
+    assert msg == "主导产业规上企业营业收入（2025年）：字段“主导产业规模以上企业营业收入（2025年）”经核查标记为错误，按缺失处理"
+    assert not ve["message"].str.contains("lead_revenue").any()
     # the warning did not remove sf_share (the AI park has none anyway): no note on it
     assert not ((ve["applicant_id"] == "P-BJ-01") & (ve["field"] == "sf_share")).any()
 
@@ -223,3 +227,54 @@ def test_validation_error_on_base_id_blanks_only_that_fields_columns(cfg):
     assert v.loc["P-BJ-01", "p_lead_revenue_share"] == 55.0
     ve = notes[notes["kind"] == "validation_error"]
     assert set(ve["indicator"]) == {"p_lead_revenue", "p_lead_revenue_cagr"}
+
+
+def test_notes_use_chinese_labels_for_missing_and_partial_fields(cfg):
+    vals, notes = I.compute(_small_batch(), cfg, return_notes=True)
+    miss = notes[(notes["kind"] == "missing_field") & (notes["indicator"] == "p_tech_contract")]
+    assert miss["field"].iloc[0] == "tech_contract_value_avg"                    # machine column: the id
+    assert miss["message"].iloc[0] == "技术合同成交额（近三年平均值）：批次中没有字段“技术合同成交额（近三年平均值）”，指标记为缺失"
+    df = pd.DataFrame({"sf_leading": [1.0], "sf_excellent": [np.nan], "sf_advanced": [np.nan], "sf_basic": [2.0]})
+    _, n = I.evaluate_formula("weighted(sf_weighted)", df, cfg)
+    assert n.loc[0, "field"] == "sf_excellent,sf_advanced"
+    assert n.loc[0, "message"] == "智能工厂加权数量的构成项“卓越级智能工厂数量”、“先进级智能工厂数量”缺失，按 0 计"
+
+
+@pytest.mark.parametrize("years,span", [([2024, 2025, 2026], 2), ([2022, 2024, 2025], 3)])
+def test_reporting_years_come_from_fields_yaml(years, span):
+    """Change fields.years: formulas and labels follow, on a batch whose columns carry the new years."""
+    over = load_config({"fields": {"years": years}})
+    first, last = years[0], years[-1]
+    spec = I.indicator_spec(over, category="park", domain="商业航天").set_index("id")
+    assert spec.loc["p_lead_revenue_cagr", "formula"] == f"cagr(lead_revenue_{first}, lead_revenue_{last}, {span})"
+    assert spec.loc["p_lead_revenue_cagr", "label"] == f"主导产业营业收入年均增长率（{first}—{last}年）"
+    assert spec.loc["p_lead_revenue", "label"] == f"主导产业规上企业营业收入（{last}年）"
+    apps = _small_batch().applicants
+    rename = {f"{f}_{old}": f"{f}_{new}" for f in ("lead_revenue", "domain_revenue", "total_revenue", "employees")
+              for old, new in zip([2023, 2024, 2025], years)}
+    batch = Batch(applicants=apps.rename(columns=rename), top_products=_small_batch().top_products)
+    vals, notes = I.compute(batch, over, return_notes=True)
+    v = vals.set_index("applicant_id")
+    assert v.loc["P-SH-01", "p_lead_revenue"] == 288.0
+    assert v.loc["P-SH-01", "p_lead_revenue_cagr"] == pytest.approx(((288 / 200) ** (1 / span) - 1) * 100)
+    assert v.loc["E-BJ-01", "e_labor_productivity"] == pytest.approx(40 * 10000 / 800)
+    assert not ((notes["kind"] == "missing_field") & (notes["indicator"] == "p_lead_revenue_cagr")).any()
+    # the default years no longer exist as names
+    assert "lead_revenue_2023" not in I.valid_names(over) and f"lead_revenue_{last}" in I.valid_names(over)
+
+
+def test_unknown_placeholder_rejected():
+    over = {"indicators": {"sets": {"park": [{"id": "p_x", "formula": "lead_revenue_{final}", "dimension": "产业集群发展"}]}}}
+    with pytest.raises(ValueError, match="未知占位符"):
+        I.indicator_spec(load_config(over))
+
+
+def test_sf_exempt_follows_domains_yaml_and_is_parks_only(cfg):
+    over = load_config({"domains": {"domains": [dict(d, sf_share_exempt_park=(d["name"] == "商业航天"))
+                                                for d in cfg["domains"]["domains"]]}})
+    spec = I.indicator_spec(over, category="park")
+    sf = spec[spec["id"] == "p_sf_share"]
+    assert "商业航天" not in set(sf["domain"]) and {"人工智能", "软件"} <= set(sf["domain"])
+    bad = {"indicators": {"sets": {"enterprise": [{"id": "e_x", "formula": "sf_share", "dimension": "产品开发", "sf_exempt": True}]}}}
+    with pytest.raises(ValueError, match="仅适用于园区"):
+        I.indicator_spec(load_config(bad))
