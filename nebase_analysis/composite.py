@@ -40,7 +40,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import resolve_config
+from nebase_analysis.config import category_labels, resolve_config
 
 __all__ = [
     "NORMALISATION_METHODS",
@@ -779,8 +779,8 @@ def _get_spec(cfg: Mapping[str, Any], spec: pd.DataFrame | None) -> pd.DataFrame
     return spec
 
 
-def _group_label(cfg_c: Mapping[str, Any], category: str, domain: str) -> str:
-    return f"{cfg_c.get('category_labels', {}).get(category, category)}·{domain}"
+def _group_label(cat_labels: Mapping[str, str], category: str, domain: str) -> str:
+    return f"{cat_labels.get(category, category)}·{domain}"
 
 
 def _note(notes: list, group: str, indicator: str | None, applicant_id: str | None, message: str, kind: str) -> None:
@@ -790,7 +790,7 @@ def _note(notes: list, group: str, indicator: str | None, applicant_id: str | No
 def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.DataFrame | None) -> list[_Group]:
     cc = _composite_cfg(cfg)
     spec = _get_spec(cfg, spec)
-    keys = list(cc.get("peer_group", ["category", "domain"]))
+    keys = list(cc["peer_group"])
     if "applicant_id" not in indicators.columns:
         raise KeyError("指标表缺少 applicant_id 列")
     for k in keys:
@@ -799,12 +799,13 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
     if indicators["applicant_id"].duplicated().any():
         dup = indicators.loc[indicators["applicant_id"].duplicated(), "applicant_id"].tolist()
         raise ValueError(f"指标表中申报对象编号重复：{dup[:5]}")
-    default_missing = cc.get("missing", {}).get("default", "exclude")
-    tcfg = cc.get("treatment", {})
-    ncfg = cc.get("normalisation", {})
-    treat = bool(tcfg.get("enabled", True)) and ncfg.get("method", "minmax") != "goalposts"
-    wmethod = cc.get("weights", {}).get("method", "configured")
-    min_cov = float(cc.get("missing", {}).get("min_coverage", 0.0))
+    default_missing = cc["missing"]["default"]
+    tcfg = cc["treatment"]
+    ncfg = cc["normalisation"]
+    treat = bool(tcfg["enabled"]) and ncfg["method"] != "goalposts"
+    wmethod = cc["weights"]["method"]
+    min_cov = float(cc["missing"]["min_coverage"])
+    cat_labels = category_labels(cfg)
     # one conversion of the indicator block to floats, then numpy per group
     indicators = indicators.reset_index(drop=True)
     ids_all = indicators["applicant_id"].to_numpy()
@@ -819,7 +820,7 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
     for key, pos in sorted(indicators.groupby(keys, sort=False, dropna=False).indices.items(), key=lambda kv: tuple(map(str, kv[0]))):
         key = key if isinstance(key, tuple) else (key,)
         category, domain = (str(key[0]), str(key[1])) if len(keys) >= 2 else (str(key[0]), "")
-        label = _group_label(cc, category, domain)
+        label = _group_label(cat_labels, category, domain)
         notes: list[dict] = []
         pos = pos[np.argsort(ids_all[pos].astype(str), kind="stable")]
         ids = ids_all[pos]
@@ -839,7 +840,7 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
             if xs.size == 0:
                 _note(notes, label, r["id"], None, f"{label}：指标 {r['id']}（{r['label']}）全部缺失，已剔除并重新分配权重", "all_missing")
                 continue
-            if n > 1 and xs.size > 1 and np.all(xs == xs[0]) and ncfg.get("method", "minmax") != "goalposts":
+            if n > 1 and xs.size > 1 and np.all(xs == xs[0]) and ncfg["method"] != "goalposts":
                 # relative normalisations cannot use it; goalposts score it in absolute terms
                 _note(notes, label, r["id"], None, f"{label}：指标 {r['id']}（{r['label']}）在组内取值相同（{xs[0]:g}），不具区分度，已剔除并重新分配权重", "constant")
                 continue
@@ -860,9 +861,8 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
                 X[:, j] = y
             if treat:
                 before = X[:, j]
-                after, points = _treat_array(before, float(tcfg.get("skew_threshold", 2.0)),
-                                             float(tcfg.get("kurt_threshold", 3.5)), int(tcfg.get("winmax", 5)),
-                                             str(tcfg.get("fallback", "log")))
+                after, points = _treat_array(before, float(tcfg["skew_threshold"]), float(tcfg["kurt_threshold"]),
+                                             int(tcfg["winmax"]), str(tcfg["fallback"]))
                 if points:
                     sb, kb, sa, ka = skewness(before), kurtosis(before), skewness(after), kurtosis(after)
                     for i, action in points:
@@ -911,7 +911,8 @@ _MISSING_COLS = ["applicant_id", "indicator", "policy", "value", "message", "pee
 
 
 def _norm_matrix(g: _Group, ncfg: Mapping[str, Any]) -> np.ndarray:
-    method = ncfg.get("method", "minmax")
+    # `method` is required; `range` / `mean_sd` only exist for the methods that use them
+    method = ncfg["method"]
     out = np.empty_like(g.X)
     for j, c in enumerate(g.indicators):
         out[:, j] = _normalise_array(
@@ -922,7 +923,7 @@ def _norm_matrix(g: _Group, ncfg: Mapping[str, Any]) -> np.ndarray:
 
 
 def _scale_of(ncfg: Mapping[str, Any]) -> tuple[float, float] | None:
-    method = ncfg.get("method", "minmax")
+    method = ncfg["method"]
     if method in ("minmax", "goalposts"):
         r = ncfg.get("range") or (0.0, 1.0)
         return float(r[0]), float(r[1])
@@ -1019,12 +1020,12 @@ def score(indicators: pd.DataFrame, config: Any = None, *, spec: pd.DataFrame | 
     spec_df = _get_spec(cfg, spec)
     groups = _prepare_groups(indicators, cfg, spec_df)
     labels = dict(zip(spec_df["id"], spec_df["label"]))
-    ncfg = cc.get("normalisation", {"method": "minmax", "range": [0, 100]})
-    acfg = cc.get("aggregation", {})
-    m_ind, m_dim = acfg.get("indicators", "arithmetic"), acfg.get("dimensions", "arithmetic")
+    ncfg = cc["normalisation"]
+    acfg = cc["aggregation"]
+    m_ind, m_dim = acfg["indicators"], acfg["dimensions"]
     _check(m_ind, AGGREGATION_METHODS, "加总")
     _check(m_dim, AGGREGATION_METHODS, "加总")
-    floor = float(acfg.get("zero_floor", 1.0))
+    floor = float(acfg["zero_floor"])
     scale = _scale_of(ncfg)
     S, DIM, CON, WT, TL, ML, NT = [], [], [], [], [], [], []
     for g in groups:
@@ -1050,7 +1051,7 @@ def score(indicators: pd.DataFrame, config: Any = None, *, spec: pd.DataFrame | 
             mn, mx = (finite.min(), finite.max()) if finite.size else (np.nan, np.nan)
             sc = np.where(np.isnan(idx), np.nan, 100.0 * (idx - mn) / (mx - mn) if mx > mn else 50.0)
         note = [""] * n
-        if n == 1 and ncfg.get("method") != "goalposts":
+        if n == 1 and ncfg["method"] != "goalposts":
             sc = np.array([np.nan])
             note = ["本组仅 1 个申报对象，相对标准化无意义，得分记为空，排名记为 1"]
         for i in np.flatnonzero(np.isnan(idx)):
@@ -1263,15 +1264,17 @@ def _min_ranks_desc(index: np.ndarray) -> np.ndarray:
 def _uncertainty_setup(indicators, config, spec):
     cfg = resolve_config(config)
     cc = _composite_cfg(cfg)
-    ucfg = cc.get("uncertainty", {})
+    ucfg = cc["uncertainty"]
     groups = _prepare_groups(indicators, cfg, spec)
-    norms = ucfg.get("normalisations") or [cc.get("normalisation", {"method": "minmax", "range": [0, 100]})]
-    aggs = list(ucfg.get("aggregations") or ["arithmetic"])
+    # null / empty lists mean "the nominal choice only"
+    norms = ucfg["normalisations"] or [cc["normalisation"]]
+    aggs = list(ucfg["aggregations"] or [cc["aggregation"]["indicators"]])
     for a in aggs:
         _check(a, AGGREGATION_METHODS, "加总")
     for nc in norms:
-        _check(nc.get("method", "minmax"), NORMALISATION_METHODS, "标准化")
-    floors = [float(nc.get("zero_floor", cc.get("aggregation", {}).get("zero_floor", 1e-3))) for nc in norms]
+        _check(nc["method"], NORMALISATION_METHODS, "标准化")
+    # a normalisation alternative may set its own zero floor (its scale differs)
+    floors = [float(nc.get("zero_floor", cc["aggregation"]["zero_floor"])) for nc in norms]
     normed = {g.label: [_norm_matrix(g, nc) for nc in norms] for g in groups}
     inds, dims = _factor_layout(groups)
     return cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims
@@ -1342,7 +1345,7 @@ def _naive_rank_samples(indicators, config=None, n=100, seed=0, *, spec=None, sa
     ``{peer_group: ranks array (len(samples) x applicants)}``.
     """
     cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims = _uncertainty_setup(indicators, config, spec)
-    noise = float(ucfg.get("weight_noise", 0.25))
+    noise = float(ucfg["weight_noise"])
     U = np.random.default_rng(seed).random((n, len(inds) + len(dims) + 2))
     design = _design_from_uniform(U, len(inds), len(dims), noise, len(norms), len(aggs))
     samples = range(n) if samples is None else samples
@@ -1357,7 +1360,7 @@ def _naive_rank_samples(indicators, config=None, n=100, seed=0, *, spec=None, sa
                 res.append(np.ones(len(g.ids), dtype=int))
                 continue
             nc = norms[design.norm[s]]
-            N = normalise(X, nc.get("method", "minmax"), directions=dict(zip(g.indicators, g.directions)),
+            N = normalise(X, nc["method"], directions=dict(zip(g.indicators, g.directions)),
                           target=nc.get("range"), mean_sd=nc.get("mean_sd", (0.0, 1.0)), goalposts=g.bounds)
             w = g.w * design.ind_mult[s, [ipos[c] for c in g.indicators]]
             v = g.v * design.dim_mult[s, [dpos[d] for d in g.dims]]
@@ -1446,10 +1449,10 @@ def rank_uncertainty(
     ((150, 3), ['applicant_id', 'draw', 'score'])
     """
     cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims = _uncertainty_setup(indicators, config, spec)
-    n = int(ucfg.get("samples", 1000) if n is None else n)
+    n = int(ucfg["samples"] if n is None else n)
     if n < 1:
         raise ValueError("蒙特卡洛样本数必须为正整数")
-    noise = float(ucfg.get("weight_noise", 0.25))
+    noise = float(ucfg["weight_noise"])
     rng = np.random.default_rng(seed)
     U = rng.random((n, len(inds) + len(dims) + 2))
     design = _design_from_uniform(U, len(inds), len(dims), noise, len(norms), len(aggs))
@@ -1467,13 +1470,15 @@ def rank_uncertainty(
     if nominal is None:
         nominal = score(indicators, cfg, spec=spec)
     nom = dict(zip(nominal.scores["applicant_id"], nominal.scores["rank"]))
-    places = ucfg.get("selected_places", {})
-    qs = [float(q) for q in ucfg.get("quantiles", [0.05, 0.5, 0.95])]
+    places = ucfg["selected_places"]
+    qs = [float(q) for q in ucfg["quantiles"]]
     qnames = [f"rank_p{round(q * 100):02d}" if q != 0.5 else "rank_median" for q in qs]
     rows = []
     for g in groups:
         R = ranks[g.label]
-        k = int(places.get(g.category, 1))
+        if g.category not in places:
+            raise ValueError(f"composite.yaml：uncertainty.selected_places 中没有类别 {g.category} 的入选名额")
+        k = int(places[g.category])
         Q = np.quantile(R, qs, axis=0, method="inverted_cdf").astype(int)
         psel = (R <= k).mean(0)
         note = ""
@@ -1493,7 +1498,7 @@ def rank_uncertainty(
         out["rank_nominal"] = out["rank_nominal"].astype("Int64")
     if not return_scores:
         return (out, ranks) if return_samples else out
-    k = int(ucfg.get("score_draws", 200) if score_draws is None else score_draws)
+    k = int(ucfg["score_draws"] if score_draws is None else score_draws)
     if k < 1:
         raise ValueError("保存的客观得分抽样次数（uncertainty.score_draws）必须为正整数")
     k = min(k, n)
@@ -1651,9 +1656,8 @@ def sensitivity(
         A group whose ranking never changes has NaN indices and a note saying so.
     """
     cfg, cc, ucfg, groups, norms, aggs, floors, normed, inds, dims = _uncertainty_setup(indicators, config, spec)
-    scfg = cc.get("sensitivity", {})
-    n = int(scfg.get("samples", 1024) if n is None else n)
-    noise = float(ucfg.get("weight_noise", 0.25))
+    n = int(cc["sensitivity"]["samples"] if n is None else n)
+    noise = float(ucfg["weight_noise"])
     nI, nD = len(inds), len(dims)
     d = nI + nD + 2
     A, B = saltelli_design(n, d, seed)
@@ -1719,9 +1723,9 @@ def correlation_audit(
         fewer than 3 applicants or no variation), ``message`` (Chinese, for flags).
     """
     cfg = resolve_config(config)
-    ccfg = _composite_cfg(cfg).get("correlation", {})
-    red, neg = float(ccfg.get("redundant", 0.9)), float(ccfg.get("negative", 0.0))
-    method = ccfg.get("method", "pearson")
+    ccfg = _composite_cfg(cfg)["correlation"]
+    red, neg = float(ccfg["redundant"]), float(ccfg["negative"])
+    method = ccfg["method"]
     if result is None:
         result = score(indicators, cfg, spec=spec)
     con, dims, sc = result.contributions, result.dimensions, result.scores

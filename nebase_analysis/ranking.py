@@ -75,7 +75,7 @@ def _weights(cfg: Mapping[str, Any]) -> tuple[float, float]:
 
 
 def _group_by(cfg: Mapping[str, Any]) -> list[str]:
-    return list(cfg["ranking"].get("group_by", ["domain", "category"]))
+    return list(cfg["ranking"]["group_by"])
 
 
 def selection_places(domain: str, category: str, config: Any = None) -> int:
@@ -91,13 +91,13 @@ def selection_places(domain: str, category: str, config: Any = None) -> int:
     2
     """
     cfg = _cfg(config)
-    sel = cfg["ranking"].get("selection", {}) or {}
-    by_domain = (sel.get("by_domain") or {}).get(domain) or {}
+    sel = cfg["ranking"]["selection"]
+    by_domain = (sel["by_domain"] or {}).get(domain) or {}     # per-domain overrides: optional
     if category in by_domain:
         return int(by_domain[category])
-    default = sel.get("default")
+    default = sel["default"]
     if default is None:
-        default = ((cfg.get("composite") or {}).get("uncertainty") or {}).get("selected_places")
+        default = cfg["composite"]["uncertainty"]["selected_places"]
     if not default or category not in default:
         raise ValueError(
             f"未配置 {domain}/{category} 的入选名额：请设置 ranking.selection.default 或 composite.uncertainty.selected_places"
@@ -123,7 +123,7 @@ def _composite_table(composite_scores: Any, cfg: Mapping[str, Any]) -> pd.DataFr
 
 
 def _tie_keys(cfg: Mapping[str, Any]) -> list[str]:
-    return [str(k) for k in cfg["ranking"].get("tie_break", ["expert", "tasks", "objective"])]
+    return [str(k) for k in cfg["ranking"]["tie_break"]]
 
 
 def _expert_table(expert_scores: pd.DataFrame, cfg: Mapping[str, Any], method: str | None, maxima: Any, recusals: Any) -> pd.DataFrame:
@@ -163,7 +163,7 @@ def _expert_table(expert_scores: pd.DataFrame, cfg: Mapping[str, Any], method: s
 
 
 def _label(key: str, cfg: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    labels = cfg["ranking"].get("tie_break_labels", {})
+    labels = cfg["ranking"]["tie_break_labels"]       # only the keys that are not criteria
     return str(labels.get(key, names.get(key, key)))
 
 
@@ -255,7 +255,7 @@ def final_ranking(
     df["note"] = notes
     df = df.drop(columns=["merge_src", "expert_note"])
     df["final"] = wo * df["objective"] + we * df["expert"]
-    decimals = int(cfg["ranking"].get("tie_decimals", 2))
+    decimals = int(cfg["ranking"]["tie_decimals"])
     names = _criteria_names_safe(cfg, maxima)
 
     df["rank"] = pd.array([pd.NA] * len(df), dtype="Int64")
@@ -395,7 +395,7 @@ def _expert_boot(expert_scores, cfg, method, maxima, recusals, app_ids, n_boot, 
     if method in ("zscore", "offsets"):
         cal = calibrated_scores(expert_scores, method, cfg, maxima=maxima, recusals=recusals)
         t = cal.loc[cal["criterion"] == total_id, ["applicant_id", "expert_id", "calibrated"]].rename(columns={"calibrated": "value"})
-        if cfg["ranking"]["aggregation"].get("clip_to_range", True):
+        if cfg["ranking"]["aggregation"]["clip_to_range"]:
             t["value"] = t["value"].clip(0.0, 100.0)
         inner = "mean"
     else:
@@ -403,7 +403,7 @@ def _expert_boot(expert_scores, cfg, method, maxima, recusals, app_ids, n_boot, 
         t = expert_totals(df, maxima, cfg, prepared=True).rename(columns={"score": "value"})
         inner = method
     tcfg = cfg["ranking"]["aggregation"]["trimmed_mean"]
-    drop, min_rem = int(tcfg.get("drop", 1)), int(tcfg.get("min_remaining", 1))
+    drop, min_rem = int(tcfg["drop"]), int(tcfg["min_remaining"])
     out = np.full((len(app_ids), n_boot), np.nan)
     pos = {a: i for i, a in enumerate(app_ids)}
     t = t.loc[t["applicant_id"].isin(pos)].sort_values(["applicant_id", "expert_id"])
@@ -472,8 +472,8 @@ def rank_stability(
     """
     cfg = _cfg(config)
     scfg = cfg["ranking"]["stability"]
-    n_boot = int(n_boot if n_boot is not None else scfg.get("n_boot", 1000))
-    seed = int(seed if seed is not None else scfg.get("seed", 0))
+    n_boot = int(n_boot if n_boot is not None else scfg["n_boot"])
+    seed = int(seed if seed is not None else scfg["seed"])
     method = method or cfg["ranking"]["aggregation"]["default_method"]
     rng = np.random.default_rng(seed)
     wo, we = _weights(cfg)
@@ -483,9 +483,9 @@ def rank_stability(
     obj, notes = _composite_draws(composite_samples, comp, n_boot, rng)
     exp = _expert_boot(expert_scores, cfg, method, maxima, recusals, ids, n_boot, rng)
     final = wo * obj + we * exp
-    q = float(scfg.get("interval", 0.9))
+    q = float(scfg["interval"])
     lo_q, hi_q = (1 - q) / 2, 1 - (1 - q) / 2
-    labels = scfg.get("labels", {})
+    labels = scfg["labels"]
     rows = []
     for gkey, g in comp.groupby(gcols, sort=True, dropna=False):
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
@@ -505,7 +505,7 @@ def rank_stability(
                 r = ranks[vi].astype(float)
                 vi += 1
                 p = float((r <= places).mean()) if places is not None else np.nan
-                lab = labels.get("stable_in", "稳定入选") if p >= float(scfg["stable_in"]) else labels.get("stable_out", "稳定未入选") if p <= float(scfg["stable_out"]) else labels.get("borderline", "边界")
+                lab = labels["stable_in"] if p >= float(scfg["stable_in"]) else labels["stable_out"] if p <= float(scfg["stable_out"]) else labels["borderline"]
                 row.update(
                     rank_low=float(np.quantile(r, lo_q, method="inverted_cdf")),
                     rank_median=float(np.quantile(r, 0.5, method="inverted_cdf")),
