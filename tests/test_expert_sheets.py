@@ -386,3 +386,23 @@ def test_names_starting_with_formula_characters_stay_text(tmp_path):
         _fill(p, _value)
     scores, rejected = read_sheets(tmp_path, roster=ros, assignments=a)
     assert len(rejected) == 0 and len(scores) == len(a) * 5
+
+
+def test_scores_typed_as_text(issued):
+    """Full-width digits and a trailing 分 are read; a dash, an approximate or a percent is not a number."""
+    apps, ros, a, paths, sheets = issued
+    book = sheets / "软件_示范园区.xlsx"
+    typed = {"basis": "２７.５分", "approach": " 18 ", "tasks": "—", "schedule": "约8", "safeguards": "9%"}
+    first = {}
+
+    def value(sheet, aid, cid):
+        first.setdefault(sheet, aid)
+        return typed[cid] if first[sheet] == aid else _value(sheet, aid, cid)
+
+    _fill(book, value)
+    scores, rej = read_sheets(book, roster=ros, assignments=a, applicants=apps)
+    got = scores[scores.applicant_id.isin(first.values())]
+    got = got[[first[e] == aid for e, aid in zip(got.expert_id, got.applicant_id)]]
+    assert got.groupby("criterion").score.unique().map(list).to_dict() == {"basis": [27.5], "approach": [18.0]}
+    assert sorted(rej.kind.unique()) == ["not_number"]
+    assert sorted(rej.value.unique()) == ["9%", "—", "约8"] and len(rej) == 3 * len(first)

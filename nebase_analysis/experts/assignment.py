@@ -25,7 +25,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import domain_table, province_table, resolve_config
+from nebase_analysis.cleaning import cleaning_rules, is_blank, name_key, resolve_domain, resolve_province
+from nebase_analysis.config import resolve_config
 
 __all__ = [
     "ROSTER_COLUMNS",
@@ -33,6 +34,8 @@ __all__ = [
     "normalise_roster",
     "read_roster",
     "write_roster",
+    "applicant_frame",
+    "pair_rules",
     "recusals",
     "assign",
 ]
@@ -48,28 +51,26 @@ RULE_LABELS = {"province": "同省回避", "unit": "同单位回避", "declared"
 
 def _split(value: Any, separators: Iterable[str]) -> tuple[str, ...]:
     """A list cell (list, tuple, array, or text joined by a separator) as a tuple of stripped strings."""
-    if value is None:
-        return ()
-    if isinstance(value, float) and value != value:
-        return ()
     if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
-        items = [str(v) for v in value if v is not None and not (isinstance(v, float) and v != v)]
+        items = [str(v) for v in value if not is_blank(v)]
+    elif is_blank(value):
+        return ()
     else:
         pattern = "|".join(re.escape(s) for s in separators)
         items = re.split(pattern, str(value))
     return tuple(dict.fromkeys(s.strip() for s in items if s and s.strip()))
 
 
-def _norm(text: Any) -> str:
-    """Text compared for unit / name matching: no whitespace, half-width brackets."""
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    s = re.sub(r"\s+", "", str(text))
-    return s.replace("（", "(").replace("）", ")")
+def _key(text: Any, rules) -> str:
+    """Key a unit, name or declared conflict is matched on (:func:`nebase_analysis.cleaning.name_key`)."""
+    return name_key(text, rules) or ""
 
 
-def _alias_map(table: pd.DataFrame) -> dict[str, str]:
-    return {alias: name for name, aliases in zip(table["name"], table["aliases"]) for alias in aliases}
+def _canonical(value: Any, resolve, rules) -> str | None:
+    """The canonical province / domain of an alias; an unknown value is kept as written (stripped)."""
+    if is_blank(value):
+        return None
+    return resolve(value, rules) or str(value).strip()
 
 
 def _same_unit(expert_unit: str, applicant_texts: Iterable[str], min_chars: int) -> bool:
@@ -128,19 +129,19 @@ def normalise_roster(roster: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     for c in ROSTER_COLUMNS:
         if c not in out.columns:
             out[c] = None
-    ids = out["expert_id"].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+    ids = out["expert_id"].map(lambda v: "" if is_blank(v) else str(v).strip())
     if (ids == "").any():
         raise ValueError(f"专家名册第 {', '.join(str(i + 2) for i in np.flatnonzero(ids == ''))} 行缺少专家编号")
     dup = ids[ids.duplicated()].unique().tolist()
     if dup:
         raise ValueError(f"专家名册中专家编号重复：{'、'.join(dup)}")
-    provinces = _alias_map(province_table(cfg))
-    domains = _alias_map(domain_table(cfg))
+    rules = cleaning_rules(cfg)
     out["expert_id"] = ids
-    out["province"] = out["province"].map(lambda v: provinces.get(_norm(v), _norm(v) or None))
-    out["unit"] = out["unit"].map(lambda v: str(v).strip() if _norm(v) else None)
-    out["name"] = out["name"].map(lambda v: str(v).strip() if _norm(v) else None)
-    out["domains"] = out["domains"].map(lambda v: tuple(dict.fromkeys(domains.get(d, d) for d in _split(v, seps))))
+    out["province"] = out["province"].map(lambda v: _canonical(v, resolve_province, rules))
+    out["unit"] = out["unit"].map(lambda v: None if is_blank(v) else str(v).strip())
+    out["name"] = out["name"].map(lambda v: None if is_blank(v) else str(v).strip())
+    out["domains"] = out["domains"].map(
+        lambda v: tuple(dict.fromkeys(_canonical(d, resolve_domain, rules) for d in _split(v, seps))))
     out["conflicts"] = out["conflicts"].map(lambda v: _split(v, seps))
     extra = [c for c in out.columns if c not in ROSTER_COLUMNS]
     return out[ROSTER_COLUMNS + extra].reset_index(drop=True)
@@ -157,10 +158,14 @@ def read_roster(path: str | Path, config: Any = None) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"未找到专家名册：{path}")
     cfg = resolve_config(config)
-    if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    else:
-        frame = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
+    try:
+        if path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        else:
+            frame = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file: a Chinese message, the reader's detail after it
+        raise ValueError(f"{path}：无法读取专家名册（应为 .xlsx、.xls 或 UTF-8 编码的 .csv 文件）；"
+                         f"详情：{type(exc).__name__}: {exc}") from exc
     frame = frame.replace({"": None})
     try:
         return normalise_roster(frame, cfg)
@@ -208,7 +213,23 @@ def write_roster(roster: pd.DataFrame, path: str | Path, config: Any = None) -> 
 
 # ---------------------------------------------------------------- recusal
 
-def _applicant_frame(applicants: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+def applicant_frame(applicants: pd.DataFrame, config: Any = None) -> pd.DataFrame:
+    """The applicants as assignment and recusal read them: canonical province and domain
+    (aliases resolved by :mod:`nebase_analysis.cleaning`; an unknown value kept as
+    written), ``name`` and ``applicant_unit`` present (``None`` when unknown), text ids.
+
+    Raises
+    ------
+    ValueError
+        When ``applicant_id``, ``province``, ``domain`` or ``category`` is missing (Chinese message).
+
+    Examples
+    --------
+    >>> applicant_frame(pd.DataFrame({"applicant_id": ["E-GD-01"], "province": ["粤"], "domain": ["AI"],
+    ...                               "category": ["enterprise"]}))[["province", "domain", "name"]].values.tolist()
+    [['广东省', '人工智能', None]]
+    """
+    cfg = resolve_config(config)
     need = ["applicant_id", "province", "domain", "category"]
     missing = [c for c in need if c not in applicants.columns]
     if missing:
@@ -217,26 +238,38 @@ def _applicant_frame(applicants: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.Dat
     for c in ("name", "applicant_unit"):
         if c not in a.columns:
             a[c] = None
-    provinces = _alias_map(province_table(cfg))
-    domains = _alias_map(domain_table(cfg))
-    a["province"] = a["province"].map(lambda v: provinces.get(_norm(v), _norm(v) or None))
-    a["domain"] = a["domain"].map(lambda v: domains.get(_norm(v), _norm(v) or None))
+    rules = cleaning_rules(cfg)
+    a["province"] = a["province"].map(lambda v: _canonical(v, resolve_province, rules)).astype(object)
+    a["domain"] = a["domain"].map(lambda v: _canonical(v, resolve_domain, rules)).astype(object)
     a["applicant_id"] = a["applicant_id"].astype(str)
     return a.reset_index(drop=True)
 
 
-def _pair_rules(app: Mapping[str, Any], exp: Mapping[str, Any], acfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The recusal rules that hold for one (applicant, expert) pair, with Chinese reasons."""
+def pair_rules(app: Mapping[str, Any], exp: Mapping[str, Any], config: Any = None, rules=None) -> list[tuple[str, str]]:
+    """The recusal rules (``experts.yaml`` ``assignment``) that hold for one (applicant, expert)
+    pair, with Chinese reasons. Units, names and declared conflicts are compared on
+    :func:`nebase_analysis.cleaning.name_key`; pass ``rules``
+    (:func:`~nebase_analysis.cleaning.cleaning_rules` of the config) when checking many pairs.
+
+    Examples
+    --------
+    >>> pair_rules({"applicant_id": "E-GD-01", "province": "广东省", "name": "甲科技有限公司"},
+    ...            {"province": "北京市", "unit": "某大学", "conflicts": ("甲科技股份有限公司",)})
+    [('declared', '专家声明与该申报对象存在利益冲突（甲科技股份有限公司）')]
+    """
+    cfg = resolve_config(config)
+    acfg = cfg["experts"]["assignment"]
+    rules = rules if rules is not None else cleaning_rules(cfg)
     out = []
-    if acfg.get("recuse_same_province", True) and app["province"] and app["province"] == exp["province"]:
+    if acfg["recuse_same_province"] and app["province"] and app["province"] == exp["province"]:
         out.append(("province", f"专家所在省份（{exp['province']}）与申报对象相同"))
-    if acfg.get("recuse_same_unit", True):
-        texts = [_norm(app.get("applicant_unit")), _norm(app.get("name"))]
-        if _same_unit(_norm(exp["unit"]), texts, int(acfg.get("unit_min_chars_containment", 4))):
+    if acfg["recuse_same_unit"]:
+        texts = [_key(app.get("applicant_unit"), rules), _key(app.get("name"), rules)]
+        if _same_unit(_key(exp["unit"], rules), texts, int(acfg["unit_min_chars_containment"])):
             out.append(("unit", f"专家工作单位（{exp['unit']}）与申报单位或申报对象相同或相互包含"))
-    if acfg.get("recuse_declared", True) and exp["conflicts"]:
-        keys = {_norm(app["applicant_id"]), _norm(app.get("name")), _norm(app.get("applicant_unit"))} - {""}
-        hit = [c for c in exp["conflicts"] if _norm(c) in keys]
+    if acfg["recuse_declared"] and exp["conflicts"]:
+        keys = {_key(app["applicant_id"], rules), _key(app.get("name"), rules), _key(app.get("applicant_unit"), rules)} - {""}
+        hit = [c for c in exp["conflicts"] if _key(c, rules) in keys]
         if hit:
             out.append(("declared", f"专家声明与该申报对象存在利益冲突（{'、'.join(hit)}）"))
     return out
@@ -279,8 +312,8 @@ def recusals(
     [['X1', 'province'], ['X2', 'declared']]
     """
     cfg = resolve_config(config)
-    acfg = cfg["experts"]["assignment"]
-    a = _applicant_frame(applicants, cfg)
+    rules = cleaning_rules(cfg)
+    a = applicant_frame(applicants, cfg)
     r = normalise_roster(roster, cfg)
     keep = ["applicant_id", "province", "domain", "category", "name", "applicant_unit"]
     apps = {rec["applicant_id"]: rec for rec in a[keep].to_dict("records")}
@@ -291,9 +324,9 @@ def recusals(
             covered = a.loc[a["domain"].isin(ex.domains), "applicant_id"]
             rows += [(aid, ex.expert_id) for aid in covered]
             if ex.conflicts:
-                keys = {_norm(c) for c in ex.conflicts}
-                hit = a.loc[a["applicant_id"].map(_norm).isin(keys) | a["name"].map(_norm).isin(keys)
-                            | a["applicant_unit"].map(_norm).isin(keys), "applicant_id"]
+                keys = {_key(c, rules) for c in ex.conflicts}
+                hit = a.loc[a[["applicant_id", "name", "applicant_unit"]].map(lambda v: _key(v, rules)).isin(keys).any(axis=1),
+                            "applicant_id"]
                 rows += [(aid, ex.expert_id) for aid in hit]
         pair_list = list(dict.fromkeys(rows))
     else:
@@ -303,7 +336,7 @@ def recusals(
         if aid not in apps or eid not in exps:
             continue
         app, exp = apps[aid], exps[eid]
-        for rule, reason in _pair_rules(app, exp, acfg):
+        for rule, reason in pair_rules(app, exp, cfg, rules):
             out.append({"applicant_id": aid, "expert_id": eid, "domain": app["domain"], "category": app["category"],
                         "rule": rule, "rule_label": RULE_LABELS[rule], "reason": reason})
     cols = ["applicant_id", "expert_id", "domain", "category", "rule", "rule_label", "reason"]
@@ -329,7 +362,7 @@ def assign(
         ``expert_id, name, province, unit, domains, conflicts`` (see
         :func:`normalise_roster`).
     config : path, mapping or None
-        ``experts.assignment``: ``min_experts`` (default 5), ``max_load``, recusal rules.
+        ``experts.assignment``: ``min_experts`` (5 in experts.yaml), ``max_load``, recusal rules.
     seed : int
         Breaks ties between equally loaded experts; same seed, same assignment.
 
@@ -356,10 +389,9 @@ def assign(
     """
     cfg = resolve_config(config)
     acfg = cfg["experts"]["assignment"]
-    k = int(acfg.get("min_experts", 5))
-    max_load = acfg.get("max_load")
-    max_load = None if max_load is None else int(max_load)
-    a = _applicant_frame(applicants, cfg)
+    k = int(acfg["min_experts"])
+    max_load = None if acfg["max_load"] is None else int(acfg["max_load"])
+    a = applicant_frame(applicants, cfg)
     r = normalise_roster(roster, cfg)
     rec = recusals(a, r, config=cfg)
     rec_pairs: dict[tuple[str, str], set[str]] = {}

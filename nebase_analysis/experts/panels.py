@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import province_table, resolve_config
+from nebase_analysis.config import criteria_table, province_table, resolve_config
 
 __all__ = ["synthetic_roster", "latent_quality", "synthetic_scores", "write_synthetic_panels"]
 
@@ -87,7 +87,7 @@ def synthetic_roster(batch: Any, seed: int = 0, config: Any = None) -> pd.DataFr
     roster = pd.DataFrame(rows, columns=["name", "province", "unit", "domains", "conflicts"])
     roster.insert(0, "expert_id", [scfg["id_format"].format(i + 1) for i in range(len(roster))])
     # a few genuine declared conflicts (an expert who advised an applicant of their domain)
-    n_decl = int(scfg.get("declared_conflicts", 0))
+    n_decl = int(scfg["declared_conflicts"])
     if n_decl and len(apps):
         for j in rng.choice(len(roster), size=min(n_decl, len(roster)), replace=False):
             cands = apps.loc[apps["domain"].isin(roster.at[int(j), "domains"]), "applicant_id"].astype(str).tolist()
@@ -163,7 +163,7 @@ def synthetic_scores(
     cfg = resolve_config(config)
     scfg = cfg["experts"]["synthetic"]
     rng = np.random.default_rng(seed + 1)
-    crit = cfg["criteria"]["criteria"]
+    crit = criteria_table(cfg).to_dict("records")
     quality = latent_quality(applicants, seed=seed, config=cfg)
     q = dict(zip(quality["applicant_id"], quality["quality"]))
     experts = sorted(assignments["expert_id"].astype(str).unique())
@@ -175,7 +175,7 @@ def synthetic_scores(
         "constant": False,
     })
     load = assignments["expert_id"].astype(str).value_counts()
-    n_const = int(scfg.get("constant_experts", 0))
+    n_const = int(scfg["constant_experts"])
     if n_const:
         ranked = sorted(experts, key=lambda e: (-int(load.get(e, 0)), e))
         traits.loc[traits["expert_id"].isin(ranked[:n_const]), "constant"] = True
@@ -230,8 +230,8 @@ def write_synthetic_panels(batch: Any, out_dir: str | Path, seed: int = 0, confi
     >>> out = write_synthetic_panels(batch, "data/raw", seed=0)   # doctest: +SKIP
     >>> out["planted"].kind.value_counts()                          # doctest: +SKIP
     """
-    from nebase_analysis.experts.assignment import assign, recusals, write_roster
-    from nebase_analysis.experts.sheets import write_sheets
+    from nebase_analysis.experts.assignment import assign, write_roster
+    from nebase_analysis.experts.sheets import issue_sheets
 
     cfg = resolve_config(config)
     scfg = cfg["experts"]["synthetic"]
@@ -240,14 +240,14 @@ def write_synthetic_panels(batch: Any, out_dir: str | Path, seed: int = 0, confi
     assignments, shortfalls = assign(apps, roster, cfg, seed=seed)
     scores, traits, quality = synthetic_scores(apps, assignments, seed=seed, config=cfg)
     rng = np.random.default_rng(seed + 2)
-    maxima = {c["id"]: float(c["max"]) for c in cfg["criteria"]["criteria"]}
+    maxima = criteria_table(cfg).set_index("id")["max"].to_dict()
     constant = set(traits.loc[traits["constant"], "expert_id"])
     planted = [{"kind": "constant", "applicant_id": None, "expert_id": e, "criterion": None, "value": None,
                 "note": "该专家对所有申报对象各项给出相同分值"} for e in sorted(constant)]
 
     pairs = assignments.loc[~assignments["expert_id"].isin(constant), ["applicant_id", "expert_id"]]
     pairs = pairs.astype(str).drop_duplicates().reset_index(drop=True)
-    n_rec, n_oor, n_miss = int(scfg.get("recusals", 0)), int(scfg.get("out_of_range", 0)), int(scfg.get("missing_scores", 0))
+    n_rec, n_oor, n_miss = int(scfg["recusals"]), int(scfg["out_of_range"]), int(scfg["missing_scores"])
     order = rng.permutation(len(pairs))
     rec_pairs = [tuple(pairs.iloc[int(i)]) for i in order[:n_rec]]
     # out-of-range and missing cells: on pairs other than the recused ones, one fault per pair
@@ -284,10 +284,7 @@ def write_synthetic_panels(batch: Any, out_dir: str | Path, seed: int = 0, confi
     sheets_dir.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
     write_roster(final_roster, base / "roster.xlsx", cfg)
-    paths = write_sheets(apps, roster, assignments, sheets_dir, cfg, scores=scores)
-    assignments.to_csv(sheets_dir / "assignments.csv", index=False, encoding="utf-8-sig")
-    recusals(apps, roster, config=cfg).to_csv(sheets_dir / "recusals.csv", index=False, encoding="utf-8-sig")
-    shortfalls.to_csv(sheets_dir / "shortfalls.csv", index=False, encoding="utf-8-sig")
+    paths = issue_sheets(apps, roster, assignments, shortfalls, sheets_dir, cfg, scores=scores)["paths"]
     planted_df = pd.DataFrame(planted, columns=["kind", "applicant_id", "expert_id", "criterion", "value", "note"])
     traits.to_csv(truth_dir / "experts.csv", index=False, encoding="utf-8-sig")
     quality.to_csv(truth_dir / "quality.csv", index=False, encoding="utf-8-sig")

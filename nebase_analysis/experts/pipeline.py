@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from nebase_analysis.config import resolve_config
+from nebase_analysis.config import criteria_table, resolve_config
 
 __all__ = ["read_panels", "panel_summary", "configure_parser", "run_cli"]
 
@@ -59,7 +59,7 @@ def read_panels(raw: str | Path, applicants: pd.DataFrame, config: Any = None) -
     --------
     >>> t = read_panels("data/raw", Batch.from_parquet("data/processed").applicants)   # doctest: +SKIP
     """
-    from nebase_analysis.experts.assignment import _applicant_frame, read_roster, recusals
+    from nebase_analysis.experts.assignment import applicant_frame, read_roster, recusals
     from nebase_analysis.experts.sheets import read_sheets
 
     cfg = resolve_config(config)
@@ -75,7 +75,7 @@ def read_panels(raw: str | Path, applicants: pd.DataFrame, config: Any = None) -
         if not {"applicant_id", "expert_id"} <= set(issued.columns):
             raise ValueError(f"{issued_path}：分配表须含 applicant_id、expert_id 两列")
     scores, rejected = read_sheets(sheets_dir, roster=roster, assignments=issued, config=cfg, applicants=applicants)
-    apps = _applicant_frame(applicants, cfg)
+    apps = applicant_frame(applicants, cfg)
     if issued is not None:
         pairs = issued[["applicant_id", "expert_id"]].drop_duplicates()
     else:
@@ -100,7 +100,7 @@ def panel_summary(tables: dict[str, pd.DataFrame], config: Any = None) -> list[s
 
     cfg = resolve_config(config)
     k = int(cfg["experts"]["assignment"]["min_experts"])
-    crit = [c["id"] for c in cfg["criteria"]["criteria"]]
+    crit = criteria_table(cfg)["id"].tolist()
     s, r, a = tables["scores"], tables["rejected"], tables["assignments"]
     files = pd.concat([s["source_file"], r["path"]]).dropna().nunique()
     expected = len(a) * len(crit)

@@ -28,7 +28,6 @@ rejection.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any, Mapping
@@ -44,6 +43,7 @@ __all__ = [
     "evaluation_points",
     "write_sheets",
     "make_sheets",
+    "issue_sheets",
     "read_sheets",
     "configure_parser",
     "run_cli",
@@ -98,15 +98,16 @@ def evaluation_points(domain: str, category: str, config: Any = None) -> pd.Data
     >>> p.loc["approach", "domain_point"] is None, int(p["max"].sum())
     (True, 100)
     """
+    from nebase_analysis.config import criteria_table
+
     cfg = resolve_config(config)
-    ccfg = cfg["criteria"]
-    points = ccfg.get("points", {}).get(category)
+    points = cfg["criteria"]["points"].get(category)
     if points is None:
         raise ValueError(f"criteria.yaml 中没有类别“{category}”的评价要点")
     rows = []
-    for c in ccfg["criteria"]:
-        p = points.get(c["id"], {}) or {}
-        rows.append({"criterion": c["id"], "name": c["name"], "max": float(c["max"]),
+    for c in criteria_table(cfg).itertuples(index=False):
+        p = points.get(c.id) or {}  # a criterion may have no points for a category
+        rows.append({"criterion": c.id, "name": c.name, "max": c.max,
                      "general": p.get("general"), "domain_point": (p.get("domains") or {}).get(domain)})
     out = pd.DataFrame(rows)
     out["domain_point"] = pd.Series([r["domain_point"] for r in rows], dtype=object)  # keep None, not NaN
@@ -129,9 +130,9 @@ def _panel_file(domain: str, label: str, expert_id: str | None = None) -> str:
 
 
 def _text(v: Any) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    return str(v)
+    from nebase_analysis.cleaning import is_blank
+
+    return "" if is_blank(v) else str(v)
 
 
 def _score_maps(scores: pd.DataFrame | None) -> tuple[dict, dict]:
@@ -251,7 +252,7 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
         last = first + max(len(rows), 1) - 1
         for j, p in enumerate(points.itertuples(index=False)):
             ws.data_validation(first, c_first + j, last, c_first + j, {
-                "validate": "decimal" if scfg.get("decimals", True) else "integer",
+                "validate": "decimal" if scfg["decimals"] else "integer",
                 "criteria": "between", "minimum": 0, "maximum": int(p.max) if p.max == int(p.max) else p.max,
                 "input_title": p.name[:32], "input_message": f"请填写 0 至 {p.max:g} 之间的分值"[:255],
                 "error_title": "分值超出范围", "error_message": f"{p.name}的分值须在 0 至 {p.max:g} 之间"[:255],
@@ -312,14 +313,14 @@ def write_sheets(
     >>> a, short = assign(batch.applicants, roster)            # doctest: +SKIP
     >>> write_sheets(batch.applicants, roster, a, "sheets/")   # doctest: +SKIP
     """
-    from nebase_analysis.experts.assignment import _applicant_frame, normalise_roster
+    from nebase_analysis.experts.assignment import applicant_frame, normalise_roster
 
     cfg = resolve_config(config)
     scfg = cfg["experts"]["sheets"]
-    layout = scfg.get("layout", "per_panel")
+    layout = scfg["layout"]
     if layout not in ("per_panel", "per_expert"):
         raise ValueError(f"experts.yaml 中 sheets.layout 须为 per_panel 或 per_expert，而不是 {layout!r}")
-    apps = _applicant_frame(applicants, cfg)
+    apps = applicant_frame(applicants, cfg)
     ros = normalise_roster(roster, cfg)
     names = dict(zip(ros["expert_id"], ros["name"]))
     asg = assignments[["applicant_id", "expert_id"]].astype(str)
@@ -378,12 +379,42 @@ def make_sheets(
     --------
     >>> out = make_sheets(batch.applicants, roster, "data/raw/experts/sheets")   # doctest: +SKIP
     """
-    from nebase_analysis.experts.assignment import assign, recusals
+    from nebase_analysis.experts.assignment import assign
 
     cfg = resolve_config(config)
     assignments, shortfalls = assign(applicants, roster, cfg, seed=seed)
+    return issue_sheets(applicants, roster, assignments, shortfalls, out_dir, cfg, progress=progress)
+
+
+def issue_sheets(
+    applicants: pd.DataFrame,
+    roster: pd.DataFrame,
+    assignments: pd.DataFrame,
+    shortfalls: pd.DataFrame,
+    out_dir: str | Path,
+    config: Any = None,
+    scores: pd.DataFrame | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Write the sheets of an assignment (see :func:`write_sheets`) and, beside them,
+    ``assignments.csv``, ``recusals.csv`` (recusals of ``roster``) and ``shortfalls.csv``
+    (UTF-8 with BOM, for Excel).
+
+    Returns
+    -------
+    dict
+        ``assignments``, ``shortfalls``, ``recusals`` (DataFrames) and ``paths``.
+
+    Examples
+    --------
+    >>> a, short = assign(batch.applicants, roster)                                   # doctest: +SKIP
+    >>> out = issue_sheets(batch.applicants, roster, a, short, "data/raw/experts/sheets")   # doctest: +SKIP
+    """
+    from nebase_analysis.experts.assignment import recusals
+
+    cfg = resolve_config(config)
     rec = recusals(applicants, roster, config=cfg)
-    paths = write_sheets(applicants, roster, assignments, out_dir, cfg, progress=progress)
+    paths = write_sheets(applicants, roster, assignments, out_dir, cfg, scores=scores, progress=progress)
     out_dir = Path(out_dir)
     for name, frame in (("assignments", assignments), ("recusals", rec), ("shortfalls", shortfalls)):
         frame.to_csv(out_dir / f"{name}.csv", index=False, encoding="utf-8-sig")
@@ -392,25 +423,21 @@ def make_sheets(
 
 # ---------------------------------------------------------------- reading
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+#: cleaning rules a score cell may need: full-width digits, a number typed as text
+_SCORE_RULES = {"fullwidth", "text_number"}
 
 
-def _number(v: Any) -> float | None:
-    """A score cell as a float; None for blank; raises ValueError for anything else."""
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool):
-        raise ValueError
-    if isinstance(v, (int, float)):
-        if v != v:
-            return None
-        return float(v)
+def _score(v: Any, rules) -> float:
+    """A filled score cell as a float (``30``, ``"27.5"``, ``"２８分"``); ValueError for anything
+    else (text, a missing-value token such as ``—``, an approximate or unit-bearing figure)."""
+    from nebase_analysis.cleaning import parse_number
+
     if isinstance(v, str):
-        s = v.strip().translate(_FULLWIDTH).removesuffix("分").strip()
-        if s == "":
-            return None
-        return float(s)
-    raise ValueError
+        v = v.strip().removesuffix("分")
+    p = parse_number(v, None, rules)
+    if not p.ok or p.value != p.value or not set((p.rule or "text_number").split("+")) <= _SCORE_RULES:
+        raise ValueError(v)
+    return p.value
 
 
 def _find_header(grid: list[list[Any]], key_header: str) -> tuple[int, int] | None:
@@ -466,14 +493,16 @@ def read_sheets(
     """
     from python_calamine import CalamineWorkbook
 
-    from nebase_analysis.experts.assignment import _applicant_frame, _pair_rules, normalise_roster
+    from nebase_analysis.cleaning import cleaning_rules
+    from nebase_analysis.config import criteria_table
+    from nebase_analysis.experts.assignment import applicant_frame, normalise_roster, pair_rules
 
     cfg = resolve_config(config)
+    rules = cleaning_rules(cfg)
     ecfg = cfg["experts"]
     scfg = ecfg["sheets"]
-    acfg = ecfg["assignment"]
     keys = scfg["key_columns"]
-    crit = {c["id"]: c for c in cfg["criteria"]["criteria"]}
+    crit = criteria_table(cfg).set_index("id")
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$"))
@@ -486,7 +515,7 @@ def read_sheets(
            if roster is not None else None)
     apps = None
     if applicants is not None:
-        a = _applicant_frame(applicants, cfg)[["applicant_id", "province", "domain", "category", "name", "applicant_unit"]]
+        a = applicant_frame(applicants, cfg)[["applicant_id", "province", "domain", "category", "name", "applicant_unit"]]
         apps = {rec["applicant_id"]: rec for rec in a.to_dict("records")}
     assigned = (set(zip(assignments["applicant_id"].astype(str), assignments["expert_id"].astype(str)))
                 if assignments is not None else None)
@@ -536,10 +565,10 @@ def read_sheets(
             header = grid[h_row]
             ccols: dict[str, int] = {}
             for cid in [c for c in m["criteria"].split(",") if c]:
-                if cid not in crit:
+                if cid not in crit.index:
                     reject("criterion", f, sheet, _cell(h_row, h_col), f"评分表中的评审指标“{cid}”不在 criteria.yaml 中，该列未读取", eid=eid)
                     continue
-                name = crit[cid]["name"]
+                name = crit.at[cid, "name"]
                 hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip().startswith(name)]
                 if not hit:
                     reject("criterion", f, sheet, _cell(h_row, h_col), f"未找到评审指标“{name}”所在列，该指标未读取", eid=eid, field=cid)
@@ -577,10 +606,10 @@ def read_sheets(
                            "name": _text(get(col_of["name"])) or None}
                 row_reason = row_kind = None
                 if ros is not None:
-                    rules = _pair_rules(app, ros[eid], acfg)
-                    if rules:
+                    held = pair_rules(app, ros[eid], cfg, rules)
+                    if held:
                         row_kind = "recused"
-                        row_reason = "回避：" + "；".join(reason for _, reason in rules) + "，该评分无效"
+                        row_reason = "回避：" + "；".join(reason for _, reason in held) + "，该评分无效"
                 if row_reason is None and assigned is not None and (aid, eid) not in assigned:
                     row_kind = "not_assigned"
                     row_reason = f"专家“{eid}”未被分配评审申报对象“{aid}”"
@@ -592,17 +621,17 @@ def read_sheets(
                 for cid, v in filled.items():
                     cell = _cell(r, ccols[cid])
                     try:
-                        x = _number(v)
+                        x = _score(v, rules)
                     except ValueError:
                         reject("not_number", f, sheet, cell, f"分值“{v}”不是数字", field=cid, aid=aid, eid=eid, value=v)
                         continue
-                    mx = float(crit[cid]["max"])
+                    mx = float(crit.at[cid, "max"])
                     if not 0 <= x <= mx:
-                        reject("out_of_range", f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 超出 0–{mx:g} 的范围", field=cid,
+                        reject("out_of_range", f, sheet, cell, f"{crit.at[cid, 'name']}分值 {x:g} 超出 0–{mx:g} 的范围", field=cid,
                                aid=aid, eid=eid, value=v)
                         continue
-                    if not scfg.get("decimals", True) and x != int(x):
-                        reject("not_integer", f, sheet, cell, f"{crit[cid]['name']}分值 {x:g} 须为整数", field=cid, aid=aid, eid=eid,
+                    if not scfg["decimals"] and x != int(x):
+                        reject("not_integer", f, sheet, cell, f"{crit.at[cid, 'name']}分值 {x:g} 须为整数", field=cid, aid=aid, eid=eid,
                                value=v)
                         continue
                     found.append({"applicant_id": aid, "expert_id": eid, "criterion": cid, "score": x,
