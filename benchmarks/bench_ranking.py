@@ -31,16 +31,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nebase_analysis import experts, ranking  # noqa: E402
-from nebase_analysis.config import load_config  # noqa: E402
+from nebase_analysis.config import criteria_table, domain_table, load_config  # noqa: E402
 
-CRITERIA = [
-    {"id": "basis", "name": "发展基础", "max": 30},
-    {"id": "approach", "name": "总体思路", "max": 20},
-    {"id": "tasks", "name": "重点任务", "max": 30},
-    {"id": "schedule", "name": "进度安排", "max": 10},
-    {"id": "safeguards", "name": "保障措施", "max": 10},
-]
-DOMAINS = ["人工智能", "智能网联新能源汽车", "新型储能制造", "清洁低碳氢", "生物制造", "智能机器人", "低空装备", "商业航天", "安全应急装备", "软件"]
+CRITERIA = criteria_table(load_config()).to_dict("records")
+DOMAINS = domain_table(load_config())["name"].tolist()
 
 
 def national_panels(seed: int = 0):
@@ -148,7 +142,7 @@ def previous_aggregate(scores, method, cfg):
 
 def main() -> None:
     scores, comp = national_panels()
-    cfg = load_config({"criteria": {"criteria": CRITERIA}, "ranking": {"selection": {"default": {"park": 1, "enterprise": 3}}}})
+    cfg = load_config({"ranking": {"selection": {"default": {"park": 1, "enterprise": 3}}}})
     n_app = comp.shape[0]
     print(f"batch: {n_app} applicants, {scores['expert_id'].nunique()} experts, {len(scores)} scores, 20 peer groups")
 

@@ -8,21 +8,15 @@ import pandas as pd
 import pytest
 
 from nebase_analysis import experts
-from nebase_analysis.config import load_config
+from nebase_analysis.config import criteria_table, load_config
 
-CRITERIA = [
-    {"id": "basis", "name": "发展基础", "max": 30},
-    {"id": "approach", "name": "总体思路", "max": 20},
-    {"id": "tasks", "name": "重点任务", "max": 30},
-    {"id": "schedule", "name": "进度安排", "max": 10},
-    {"id": "safeguards", "name": "保障措施", "max": 10},
-]
-CFG = load_config({"criteria": {"criteria": CRITERIA}})
+CFG = load_config()
+CRITERIA = criteria_table(CFG).to_dict("records")          # criteria.yaml: ids, names, maxima
 MAXI = {c["id"]: c["max"] for c in CRITERIA}
 
 
 def _cfg(**ranking):
-    return load_config({"criteria": {"criteria": CRITERIA}, "ranking": ranking})
+    return load_config({"ranking": ranking})
 
 
 def _long(matrix, criterion="tasks", targets=None, raters=None):

@@ -12,15 +12,12 @@ import pandas as pd
 import pytest
 
 from nebase_analysis import experts
-from nebase_analysis.config import load_config
+from nebase_analysis.config import criteria_table, load_config
 from nebase_analysis.experts import aggregation as agg_mod
 from nebase_analysis.experts import reliability as rel_mod
 
-CRITERIA = [
-    {"id": "basis", "name": "发展基础", "max": 30},
-    {"id": "approach", "name": "总体思路", "max": 20},
-    {"id": "tasks", "name": "重点任务", "max": 30},
-]
+# the first three criteria of criteria.yaml (a smaller scale keeps the references quick)
+CRITERIA = criteria_table(load_config()).head(3).to_dict("records")
 CFG = load_config({"criteria": {"criteria": CRITERIA}})
 MAXI = {c["id"]: float(c["max"]) for c in CRITERIA}
 

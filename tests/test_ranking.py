@@ -6,22 +6,17 @@ import pandas as pd
 import pytest
 
 from nebase_analysis import ranking
-from nebase_analysis.config import load_config
+from nebase_analysis.config import criteria_table, load_config
 
-CRITERIA = [
-    {"id": "basis", "name": "发展基础", "max": 30},
-    {"id": "approach", "name": "总体思路", "max": 20},
-    {"id": "tasks", "name": "重点任务", "max": 30},
-    {"id": "schedule", "name": "进度安排", "max": 10},
-    {"id": "safeguards", "name": "保障措施", "max": 10},
-]
+CRITERIA = criteria_table(load_config()).to_dict("records")   # criteria.yaml: ids, names, maxima
 MAXI = {c["id"]: c["max"] for c in CRITERIA}
+TASKS_ONLY = [c for c in CRITERIA if c["id"] == "tasks"]               # a one-criterion scale
 
 
 def _cfg(**ranking_over):
     base = {"selection": {"default": {"park": 1, "enterprise": 2}}}
     base.update(ranking_over)
-    return load_config({"criteria": {"criteria": CRITERIA}, "ranking": base})
+    return load_config({"ranking": base})
 
 
 def _agg(rows):
@@ -120,7 +115,7 @@ def test_groups_missing_scores_and_places_by_domain():
 
 
 def test_places_fall_back_to_composite_config():
-    cfg = load_config({"criteria": {"criteria": CRITERIA}, "ranking": {"selection": {"default": None}}, "composite": {"uncertainty": {"selected_places": {"park": 4, "enterprise": 7}}}})
+    cfg = load_config({"ranking": {"selection": {"default": None}}, "composite": {"uncertainty": {"selected_places": {"park": 4, "enterprise": 7}}}})
     assert ranking.selection_places("软件", "park", cfg) == 4
     assert ranking.selection_places("软件", "enterprise", cfg) == 7
 
@@ -148,7 +143,7 @@ def test_stability_labels_and_reproducibility():
         "C": [(f"e{j}", {"tasks": 4}) for j in range(5)],
     })
     comp = _comp([("A", 90.0), ("B", 20.0), ("C", 20.0)])
-    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}}})
+    cfg = load_config({"criteria": {"criteria": TASKS_ONLY}, "ranking": {"selection": {"default": {"park": 1}}}})
     s1 = ranking.rank_stability(raw, comp, config=cfg, n_boot=300, seed=4)
     s2 = ranking.rank_stability(raw, comp, config=cfg, n_boot=300, seed=4)
     pd.testing.assert_frame_equal(s1, s2)
@@ -162,7 +157,7 @@ def test_stability_labels_and_reproducibility():
 def test_stability_borderline_from_composite_draws_in_every_format():
     raw = _raw({a: [(f"e{j}", {"tasks": 15}) for j in range(3)] for a in "AB"})
     comp = _comp([("A", 50.0), ("B", 50.0)])
-    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}}})
+    cfg = load_config({"criteria": {"criteria": TASKS_ONLY}, "ranking": {"selection": {"default": {"park": 1}}}})
     # experts identical: the composite draws decide; A wins 30 of 100 draws
     draws = np.zeros((2, 100))
     draws[0, :30], draws[1, 30:] = 60.0, 60.0
@@ -185,7 +180,7 @@ def test_stability_bootstrap_resamples_experts():
         "B": [("e1", {"tasks": 23.7}), ("e2", {"tasks": 23.7})],
     })
     comp = _comp([("A", 50.0), ("B", 50.0)])
-    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}, "aggregation": {"default_method": "mean"}}})
+    cfg = load_config({"criteria": {"criteria": TASKS_ONLY}, "ranking": {"selection": {"default": {"park": 1}}, "aggregation": {"default_method": "mean"}}})
     s = ranking.rank_stability(raw, comp, config=cfg, n_boot=4000, seed=1).set_index("applicant_id")
     assert s.loc["A", "p_selected"] == pytest.approx(0.75, abs=0.025)
     assert s.loc["A", "p_selected"] + s.loc["B", "p_selected"] == pytest.approx(1.0)
@@ -201,7 +196,7 @@ def test_composite_samples_widen_rank_intervals():
         "D": [(f"e{j}", {"tasks": 3}) for j in range(5)],
     })
     comp = _comp([(a, 50.0) for a in "ABCD"])
-    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]},
+    cfg = load_config({"criteria": {"criteria": TASKS_ONLY},
                        "ranking": {"selection": {"default": {"park": 1}}}})
     # composite Monte Carlo draws around the point score, long format as `nebase score` writes them
     rng = np.random.default_rng(3)
@@ -236,7 +231,7 @@ def test_compare_methods_finds_status_changes_and_tau():
         "C": [(f"e{j}", {"tasks": 10}) for j in range(5)],
     })
     comp = _comp([("A", 50.0), ("B", 50.0), ("C", 50.0)])
-    cfg = load_config({"criteria": {"criteria": [{"id": "tasks", "name": "重点任务", "max": 30}]}, "ranking": {"selection": {"default": {"park": 1}}}})
+    cfg = load_config({"criteria": {"criteria": TASKS_ONLY}, "ranking": {"selection": {"default": {"park": 1}}}})
     res = ranking.compare_methods(raw, comp, cfg, methods=["mean", "trimmed_mean"])
     sel = res.ranks.pivot(index="applicant_id", columns="method", values="selected")
     assert sel.loc["B", "mean"] and sel.loc["A", "trimmed_mean"] and not sel.loc["A", "mean"]

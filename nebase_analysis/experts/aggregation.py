@@ -45,7 +45,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import resolve_config
+from nebase_analysis.config import criteria_table, resolve_config
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -86,23 +86,22 @@ def _criteria_list(maxima: Any, cfg: Mapping[str, Any]) -> list[dict[str, Any]]:
                 for r in maxima.to_dict("records")
             ]
         if isinstance(maxima, Mapping):
-            names = {c["id"]: c.get("name", c["id"]) for c in _config_criteria(cfg, required=False)}
+            names = {c["id"]: c["name"] for c in _config_criteria(cfg, required=False)}
             return [{"id": str(k), "name": names.get(k, k), "max": float(v)} for k, v in maxima.items()]
         return [{"id": str(c["id"]), "name": c.get("name", c["id"]), "max": float(c["max"])} for c in maxima]
     return _config_criteria(cfg, required=True)
 
 
 def _config_criteria(cfg: Mapping[str, Any], required: bool) -> list[dict[str, Any]]:
-    crit = cfg.get("criteria")
-    lst = crit.get("criteria") if isinstance(crit, Mapping) else None
-    if not lst:
+    table = criteria_table(cfg)
+    if table.empty:
         if required:
             raise ValueError(
                 "未找到评审要点及满分配置：请在 config/criteria.yaml 中配置 "
                 "criteria: [{id, name, max}, ...]，或在调用时传入 maxima 参数"
             )
         return []
-    return [{"id": str(c["id"]), "name": c.get("name", c["id"]), "max": float(c["max"])} for c in lst]
+    return table[["id", "name", "max"]].to_dict("records")
 
 
 def criteria_maxima(maxima: Any = None, config: Any = None) -> dict[str, float]:
@@ -136,7 +135,7 @@ def criteria_names(maxima: Any = None, config: Any = None) -> dict[str, str]:
     cfg = _rank_cfg(config)
     names = {c["id"]: str(c["name"]) for c in _criteria_list(maxima, cfg)}
     agg = cfg["ranking"]["aggregation"]
-    names[agg["total_id"]] = agg.get("total_name", agg["total_id"])
+    names[agg["total_id"]] = agg["total_name"]
     return names
 
 
@@ -275,7 +274,7 @@ def expert_totals(
     names = criteria_names(maxima, cfg)
     df = scores if prepared else prepare_scores(scores, recusals, maxima, cfg)
     total_id = agg_cfg["total_id"]
-    policy = agg_cfg.get("incomplete_total", "prorate")
+    policy = agg_cfg["incomplete_total"]
     if policy not in ("prorate", "drop"):
         raise ValueError(f"ranking.aggregation.incomplete_total 只能是 prorate 或 drop，当前为 {policy!r}")
     work = df[["applicant_id", "expert_id", "criterion", "score"]].copy()
@@ -327,7 +326,7 @@ def _long_with_total(df: pd.DataFrame, maxi: dict[str, float], cfg: Mapping[str,
 
 def _trim_cfg(cfg: Mapping[str, Any]) -> tuple[int, int]:
     t = cfg["ranking"]["aggregation"]["trimmed_mean"]
-    return int(t.get("drop", 1)), int(t.get("min_remaining", 1))
+    return int(t["drop"]), int(t["min_remaining"])
 
 
 def trimmed_mean(values: Sequence[float], drop: int = 1, min_remaining: int | None = None, config: Any = None) -> float:
@@ -718,7 +717,7 @@ def aggregate(
     """
     cfg = _rank_cfg(config)
     agg_cfg = cfg["ranking"]["aggregation"]
-    methods = list(agg_cfg.get("methods", ["mean", "median", "trimmed_mean", "zscore", "offsets"]))
+    methods = list(agg_cfg["methods"])
     if method not in methods:
         raise ValueError(f"未知的汇总方法 {method!r}；可用：{', '.join(methods)}")
     maxi = criteria_maxima(maxima, cfg)
@@ -726,7 +725,7 @@ def aggregate(
     df = prepare_scores(scores, recusals, maxima, cfg)
     recused = _recused_pairs(scores, recusals)
     long, notes = _long_with_total(df, maxi, cfg, maxima)
-    clip = bool(agg_cfg.get("clip_to_range", True))
+    clip = bool(agg_cfg["clip_to_range"])
     drop, min_remaining = _trim_cfg(cfg)
     min_scores = int(agg_cfg["zscore"]["min_scores"])
 

@@ -405,7 +405,7 @@ def krippendorff_alpha(
 
 
 def _panel_columns(df: pd.DataFrame, panel: Any, cfg: Mapping[str, Any], applicants: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
-    cols = list(cfg["ranking"]["reliability"].get("panel_by", [])) if panel is None else ([panel] if isinstance(panel, str) else list(panel))
+    cols = list(cfg["ranking"]["reliability"]["panel_by"]) if panel is None else ([panel] if isinstance(panel, str) else list(panel))
     if applicants is not None:
         extra = [c for c in cols if c not in df.columns and c in applicants.columns]
         if extra:
@@ -458,9 +458,9 @@ def panel_reliability(
     """
     cfg = _rank_cfg(config)
     rcfg = cfg["ranking"]["reliability"]
-    level = rcfg.get("krippendorff_level", "interval")
-    ci = float(rcfg.get("ci", 0.95))
-    min_t, min_r = int(rcfg.get("min_targets", 3)), int(rcfg.get("min_raters", 2))
+    level = rcfg["krippendorff_level"]
+    ci = float(rcfg["ci"])
+    min_t, min_r = int(rcfg["min_targets"]), int(rcfg["min_raters"])
     maxi = criteria_maxima(maxima, cfg)
     names = criteria_names(maxima, cfg)
     df = prepare_scores(scores, recusals, maxima, cfg)
@@ -542,14 +542,14 @@ def expert_flags(
     names = criteria_names(maxima, cfg)
     df = prepare_scores(scores, recusals, maxima, cfg)
     long, _ = _long_with_total(df, maxi, cfg, maxima)
-    wanted = list(fcfg.get("criteria", [cfg["ranking"]["aggregation"]["total_id"]]))
+    wanted = list(fcfg["criteria"])
     unknown = [c for c in wanted if c not in names]
     if unknown:
         raise ValueError(f"ranking.flags.criteria 中有未知要点：{', '.join(unknown)}")
-    min_scores = int(fcfg.get("min_scores", 4))
-    min_common = int(fcfg.get("min_common", 4))
-    loo_min = float(fcfg.get("loo_correlation_min", 0.2))
-    loo_method = fcfg.get("loo_method", "pearson")
+    min_scores = int(fcfg["min_scores"])
+    min_common = int(fcfg["min_common"])
+    loo_min = float(fcfg["loo_correlation_min"])
+    loo_method = fcfg["loo_method"]
     rows: list[dict[str, Any]] = []
     for crit in wanted:
         g = long.loc[long["criterion"] == crit]
