@@ -46,6 +46,7 @@ from nebase_analysis.config import (
     province_table,
     quota_table,
     resolve_config,
+    wide_columns,
     yearly_columns,
 )
 from nebase_analysis.synth_text import long_text, section_ids
@@ -150,6 +151,10 @@ class _Generator:
         self.avg = cfg["fields"]["avg_suffix"]
         self.deadline = pd.Timestamp(cfg["fields"]["filing_deadline"])
         self.schema = field_schema(cfg).set_index("id")
+        self.wide = wide_columns(cfg).set_index("column")
+        self.sections = {c: section_ids(c, cfg) for c in cfg["fields"]["categories"]}
+        money = cfg["intake"]["units"]["money"]
+        self.yi_to_wan = float(money["亿元"]) / float(money["万元"])  # 亿元 -> 万元 (万元/人, 万元/公顷 rows)
         self.provinces = province_table(cfg).set_index("name")
         self.domains = domain_table(cfg).set_index("id")
         self.weights = cfg["weights"]["weighted_counts"]
@@ -263,7 +268,7 @@ class _Generator:
 
     def growth_rows(self, amounts: list[float]) -> list[float]:
         d = self.prec["%"]
-        g = [_r((amounts[i + 1] / amounts[i] - 1) * 100, d) for i in range(3)]
+        g = [_r((amounts[i + 1] / amounts[i] - 1) * 100, d) for i in range(len(amounts) - 1)]
         return g + [self.mean(g, d)]
 
     @staticmethod
@@ -283,23 +288,71 @@ class _Generator:
 
     def growth_draw(self, prof: Mapping[str, Any]) -> list[float]:
         mean, sd = prof["growth"]
-        return [float(max(-15.0, self.rng.normal(mean, sd))) for _ in range(3)]
+        return [float(max(-15.0, self.rng.normal(mean, sd))) for _ in self.years]
 
-    def talent(self, rec: dict, workforce: int, fractions: list[tuple[float, float]]) -> None:
-        parts = [int(round(workforce * self.u(f))) for f in fractions]
-        for key, v in zip(("postgrad_count", "senior_title_count", "high_skill_count"), parts):
-            rec[key] = v
+    def talent(self, rec: dict, employees: int) -> None:
+        """The talent block (validation.yaml ``talent``): components, workforce, total and its share."""
+        tc, prof = self.cfg["validation"]["talent"], self.s["talent"][rec["category"]]
+        workforce = max(int(prof["min"]), int(round(employees * self.u(prof["workforce_share"]))))
+        parts = [int(round(workforce * self.u(prof["fractions"][key]))) for key in tc["components"]]
+        rec.update(zip(tc["components"], parts))
         lo, total = max(parts), sum(parts)
         hlt = min(workforce, lo + int(round((total - lo) * self.u((0.6, 1.0)))))
-        rec["workforce"] = workforce
-        rec["high_level_talent"] = hlt
-        rec["high_level_talent_share"] = _r(hlt / workforce * 100, self.prec["%"])
+        rec[tc["workforce"]] = workforce
+        rec[tc["total"]] = hlt
+        rec[self.share_field(tc["total"], tc["workforce"])] = _r(hlt / workforce * 100, self.prec["%"])
 
-    def patents(self, rec: dict, n: int, gold_mean: float, silver_mean: float) -> None:
-        gold = int(self.rng.poisson(gold_mean))
-        silver = int(self.rng.poisson(silver_mean))
-        n = max(n, gold + silver)
-        rec.update(invention_patents=n, patent_gold=gold, patent_silver=silver)
+    def share_field(self, part: str, whole: str) -> str:
+        """The field whose ``share_of`` is (part, whole) in fields.yaml."""
+        return self.schema.index[self.schema.share_of.map(lambda v: v == (part, whole))][0]
+
+    def counts(self, rec: dict, field: str, size: float) -> None:
+        """Poisson component counts of a weighted count (rates: synth.yaml ``counts``), then the weighted figure."""
+        rates = self.s["counts"][rec["category"]][field]
+        components = self.weights[field]["components"]
+        if set(rates) != set(components):
+            raise ValueError(f"synth.yaml counts.{rec['category']}.{field} 应逐一列出 weights.yaml 中的组成项：{sorted(components)}")
+        for key, lam in rates.items():
+            rec[key] = int(self.rng.poisson(lam * size))
+        rec[field] = self.weighted(rec, field)
+
+    def size(self, category: str, revenue: float) -> float:
+        return math.sqrt(revenue / float(self.s["counts"][category]["size_revenue"]))
+
+    def employees(self, category: str, revenue: list[float], productivity: float) -> list[int]:
+        """Employees per year from revenue (亿元) and a productivity (万元/人) growing towards the last year."""
+        ec = self.s["employees"]
+        last = len(revenue) - 1
+        return [max(int(ec["min"][category]), int(round(t * self.yi_to_wan / (productivity * (1 - ec["trend"] * (last - i)) * self.u((0.97, 1.03))))))
+                for i, t in enumerate(revenue)]
+
+    def revenue_part(self, rec: dict, tr: list[float], part: str, share_range: Iterable[float]) -> tuple[list[float], list[float], float]:
+        """Total revenue and its part (``lead_revenue`` / ``domain_revenue``) with growth and share rows.
+
+        ``tr`` holds the hidden first-year-minus-one amount first; returns the three
+        reported years of both and the base share drawn.
+        """
+        yi, pct, ps = self.prec["亿元"], self.prec["%"], self.s["part_share"]
+        aid, hi = rec["applicant_id"], float(ps["max"][rec["category"]])
+        share0 = self.u(share_range)
+        shares = [min(hi, max(float(ps["min"]), share0 + self.u((-ps["jitter"], ps["jitter"])))) for _ in tr]
+        amounts = [min(max(_r(t * s, yi), 10**-yi), t) for t, s in zip(tr, shares)]
+        self.hidden += [{"applicant_id": aid, "field": f"{f}_{self.years[0] - 1}", "value": v[0]} for f, v in (("total_revenue", tr), (part, amounts))]
+        tr3, part3 = tr[1:], amounts[1:]
+        growth = self.schema.index[self.schema.growth_of == part]
+        growth_total = self.schema.index[self.schema.growth_of == "total_revenue"][0]
+        share = self.share_field(part, "total_revenue")
+        self.put_yearly(rec, "total_revenue", self.with_avg(tr3, yi))
+        self.put_yearly(rec, growth_total, self.growth_rows(tr))
+        self.put_yearly(rec, part, self.with_avg(part3, yi))
+        self.put_yearly(rec, growth[0], self.growth_rows(amounts))
+        self.put_yearly(rec, share, self.with_avg([_r(a / t * 100, pct) for a, t in zip(part3, tr3)], pct))
+        return tr3, part3, share0
+
+    def patents(self, rec: dict, n: int, size: float) -> None:
+        awards = self.s["counts"][rec["category"]]["patent_awards"]
+        drawn = {key: int(self.rng.poisson(lam * size)) for key, lam in awards.items()}
+        rec.update(invention_patents=max(n, sum(drawn.values())), **drawn)
         rec["patent_weighted"] = self.weighted(rec, "patent_weighted")
 
 
@@ -431,28 +484,14 @@ def _park(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict]]:
 
     # revenue, growth, lead industry (2022 hidden)
     tr = g.yearly_amounts(g.logu(prof["revenue"]), g.growth_draw(prof))
-    share0 = g.u(prof["lead_share"])
-    shares = [min(0.97, max(0.05, share0 + g.u((-0.03, 0.03)))) for _ in tr]
-    lead = [max(_r(t * s, yi), 10**-yi) for t, s in zip(tr, shares)]
-    lead = [min(a, t) for a, t in zip(lead, tr)]
-    g.hidden += [
-        {"applicant_id": slot["applicant_id"], "field": f"total_revenue_{g.years[0] - 1}", "value": tr[0]},
-        {"applicant_id": slot["applicant_id"], "field": f"lead_revenue_{g.years[0] - 1}", "value": lead[0]},
-    ]
-    tr3, lead3 = tr[1:], lead[1:]
-    g.put_yearly(rec, "total_revenue", g.with_avg(tr3, yi))
-    g.put_yearly(rec, "total_revenue_growth", g.growth_rows(tr))
-    g.put_yearly(rec, "lead_revenue", g.with_avg(lead3, yi))
-    g.put_yearly(rec, "lead_revenue_growth", g.growth_rows(lead))
-    g.put_yearly(rec, "lead_revenue_share", g.with_avg([_r(a / t * 100, pct) for a, t in zip(lead3, tr3)], pct))
+    tr3, lead3, share0 = g.revenue_part(rec, tr, "lead_revenue", prof["lead_share"])
 
     rps = g.u(prof["revenue_per_above_scale"])
     above = [max(3, int(round(t / rps * g.u((0.95, 1.05))))) for t in tr3]
     g.put_yearly(rec, "above_scale_count", g.with_avg(above, g.prec["average"]))
-    prod = g.u(prof["productivity"])
-    emp = [max(50, int(round(t * 1e4 / (prod * (1 - 0.03 * (2 - i)) * g.u((0.97, 1.03)))))) for i, t in enumerate(tr3)]
+    emp = g.employees("park", tr3, g.u(prof["productivity"]))
     g.put_yearly(rec, "employees", g.with_avg(emp, g.prec["average"]))
-    lp = [_r(t * 1e4 / e, g.prec["万元/人"]) for t, e in zip(tr3, emp)]
+    lp = [_r(t * g.yi_to_wan / e, g.prec["万元/人"]) for t, e in zip(tr3, emp)]
     g.put_yearly(rec, "labor_productivity", g.with_avg(lp, g.prec["万元/人"]))
 
     # enterprises of the lead industry
@@ -481,21 +520,17 @@ def _park(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     g.put_yearly(rec, "financing", g.with_avg([_r(a * g.u((0.01, 0.08)), yi) for a in lead3], yi))
 
     # platforms
-    size = math.sqrt(lead3[-1] / 300)
-    for key, lam in {
-        "national_lab_count": 0.05, "key_lab_count": 1.0, "mfg_innovation_center_count": 0.2,
-        "tech_innovation_center_count": 0.15, "emerging_innovation_center_count": 0.1,
-        "engineering_center_count": 0.3, "major_facility_count": 0.08, "pilot_incubator_count": 1.5,
-    }.items():
-        rec[key] = int(g.rng.poisson(lam * size))
-    rec["platform_weighted"] = g.weighted(rec, "platform_weighted")
-    g.patents(rec, int(round(rec["lead_revenue_avg"] * g.u((2, 10)))) + int(g.rng.integers(20, 200)), 0.6 * size, 2.0 * size)
+    size = g.size("park", lead3[-1])
+    g.counts(rec, "platform_weighted", size)
+    g.patents(rec, int(round(rec[f"lead_revenue_{g.avg}"] * g.u((2, 10)))) + int(g.rng.integers(20, 200)), size)
 
     # talent of the lead industry
-    g.talent(rec, max(100, int(round(emp[-1] * g.u((0.35, 0.8))))), [(0.03, 0.15), (0.02, 0.08), (0.05, 0.2)])
+    g.talent(rec, emp[-1])
 
     # smart factories (per 规模以上企业 of the lead industry)
-    lvl = {"sf_leading": 0.004, "sf_excellent": 0.02, "sf_advanced": g.u((0.03, 0.12)), "sf_basic": g.u((0.1, 0.35))}
+    lvl = {k: g.u(p) if isinstance(p, list) else float(p) for k, p in g.s["smart_factory_rate"].items()}
+    if set(lvl) != set(g.weights["sf_weighted"]["components"]):
+        raise ValueError(f"synth.yaml smart_factory_rate 应逐一列出 weights.yaml sf_weighted 的组成项：{sorted(g.weights['sf_weighted']['components'])}")
     left = las
     for key, p in lvl.items():
         rec[key] = min(int(g.rng.binomial(las, p)), left)
@@ -504,11 +539,11 @@ def _park(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     rec["sf_share"] = _r(sum(rec[k] for k in lvl) / las * 100, pct)
 
     # land
-    built = max(10.0, _r(rec["total_revenue_avg"] * 1e4 / g.u(prof["output_intensity"]), g.prec["公顷"]))
+    built = max(10.0, _r(rec[f"total_revenue_{g.avg}"] * g.yi_to_wan / g.u(prof["output_intensity"]), g.prec["公顷"]))
     catalogue = float(zone["核准面积_公顷"]) if not sub and pd.notna(zone["核准面积_公顷"]) else 0.0
     planned = catalogue if catalogue >= built * 1.05 else _r(built / g.u((0.55, 0.95)), g.prec["公顷"])
     rec["planned_area"], rec["built_area"] = _r(planned, g.prec["公顷"]), built
-    out_int = _r(rec["total_revenue_avg"] * 1e4 / built, g.prec["万元/公顷"])
+    out_int = _r(rec[f"total_revenue_{g.avg}"] * g.yi_to_wan / built, g.prec["万元/公顷"])
     rec["land_output_intensity"] = out_int
     rec["land_investment_intensity"] = _r(out_int * g.u((0.25, 0.6)), g.prec["万元/公顷"])
 
@@ -553,35 +588,23 @@ def _enterprise(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict
     rec["phone"] = g.phone()
 
     tr = g.yearly_amounts(g.logu(prof["revenue"]), g.growth_draw(prof))
-    small = tr[-1] < 40
-    rec["is_high_tech"] = bool(g.rng.random() < 0.88)
-    rec["is_srdi_sme"] = bool(g.rng.random() < (0.6 if small else 0.08))
-    rec["is_little_giant"] = bool(rec["is_srdi_sme"] and g.rng.random() < 0.45)
-    rec["is_single_champion"] = bool(g.rng.random() < (0.08 if small else 0.25))
+    rc = g.s["recognition"]
+    size_class = "small" if tr[-1] < rc["small_revenue"] else "large"
+    rec["is_high_tech"] = bool(g.rng.random() < rc["is_high_tech"])
+    rec["is_srdi_sme"] = bool(g.rng.random() < rc["is_srdi_sme"][size_class])
+    rec["is_little_giant"] = bool(rec["is_srdi_sme"] and g.rng.random() < rc["little_giant_among_srdi"])
+    rec["is_single_champion"] = bool(g.rng.random() < rc["is_single_champion"][size_class])
     k = int(g.rng.integers(0, 3))
     other = list(g.rng.choice(names["other_recognition"], size=k, replace=False)) if k else []
     rec["other_recognition"] = "、".join(map(str, other)) if other else None
 
-    share0 = g.u(prof["domain_share"])
-    shares = [min(1.0, max(0.05, share0 + g.u((-0.03, 0.03)))) for _ in tr]
-    dom = [min(max(_r(t * s, yi), 10**-yi), t) for t, s in zip(tr, shares)]
-    g.hidden += [
-        {"applicant_id": slot["applicant_id"], "field": f"total_revenue_{g.years[0] - 1}", "value": tr[0]},
-        {"applicant_id": slot["applicant_id"], "field": f"domain_revenue_{g.years[0] - 1}", "value": dom[0]},
-    ]
-    tr3, dom3 = tr[1:], dom[1:]
-    g.put_yearly(rec, "total_revenue", g.with_avg(tr3, yi))
-    g.put_yearly(rec, "total_revenue_growth", g.growth_rows(tr))
+    tr3, dom3, _ = g.revenue_part(rec, tr, "domain_revenue", prof["domain_share"])
     margin0 = g.u(prof["gross_margin"])
     gm = [_r(margin0 + g.u((-2, 2)), pct) for _ in tr3]
     g.put_yearly(rec, "gross_margin", g.with_avg(gm, pct))
     g.put_yearly(rec, "taxes", g.with_avg([max(_r(t * g.u(prof["tax_rate"]) / 100, yi), 10**-yi) for t in tr3], yi))
-    prod = g.u(prof["productivity"])
-    emp = [max(30, int(round(t * 1e4 / (prod * (1 - 0.03 * (2 - i)) * g.u((0.97, 1.03)))))) for i, t in enumerate(tr3)]
+    emp = g.employees("enterprise", tr3, g.u(prof["productivity"]))
     g.put_yearly(rec, "employees", g.with_avg(emp, g.prec["average"]))
-    g.put_yearly(rec, "domain_revenue", g.with_avg(dom3, yi))
-    g.put_yearly(rec, "domain_revenue_growth", g.growth_rows(dom))
-    g.put_yearly(rec, "domain_revenue_share", g.with_avg([_r(a / t * 100, pct) for a, t in zip(dom3, tr3)], pct))
     g.put_yearly(rec, "domain_gross_margin", g.with_avg([_r(m + g.u((-3, 6)), pct) for m in gm], pct))
 
     rdi0 = g.u(prof["rd_intensity"])
@@ -595,18 +618,11 @@ def _enterprise(g: _Generator, slot: Mapping[str, Any]) -> tuple[dict, list[dict
     g.put_yearly(rec, "domain_rd", g.with_avg(drd, yi))
     g.put_yearly(rec, "domain_rd_intensity", g.with_avg([_r(r / a * 100, pct) for r, a in zip(drd, dom3)], pct))
 
-    size = math.sqrt(dom3[-1] / 50)
-    for key, lam in {
-        "nsa_special": 0.002, "nsa_first": 0.01, "nsa_second": 0.05, "tia_special": 0.002, "tia_first": 0.03,
-        "tia_second": 0.15, "stp_special": 0.005, "stp_first": 0.08, "stp_second": 0.4, "provincial_awards": 3.0,
-    }.items():
-        rec[key] = int(g.rng.poisson(lam * size))
-    rec["award_weighted"] = g.weighted(rec, "award_weighted")
-    g.patents(rec, int(round(rec["domain_revenue_avg"] * g.u((1, 6)))) + int(g.rng.integers(10, 80)), 0.15 * size, 0.5 * size)
-    for key, lam in {"std_international": 0.4, "std_national": 3.0, "std_industry": 5.0}.items():
-        rec[key] = int(g.rng.poisson(lam * size))
-    rec["standard_weighted"] = g.weighted(rec, "standard_weighted")
-    g.talent(rec, max(20, int(round(emp[-1] * g.u((0.4, 0.95))))), [(0.05, 0.35), (0.03, 0.12), (0.05, 0.2)])
+    size = g.size("enterprise", dom3[-1])
+    g.counts(rec, "award_weighted", size)
+    g.patents(rec, int(round(rec[f"domain_revenue_{g.avg}"] * g.u((1, 6)))) + int(g.rng.integers(10, 80)), size)
+    g.counts(rec, "standard_weighted", size)
+    g.talent(rec, emp[-1])
 
     total = dom3[-1] * g.u((0.5, 0.95))
     w = np.sort(g.rng.dirichlet(np.ones(5) * 1.5))[::-1]
@@ -646,7 +662,7 @@ def _texts(g: _Generator, rec: Mapping[str, Any], domain_id: str) -> tuple[list[
         "target_rev": f"{rec[f'{lead}_{y}'] * g.u((1.3, 1.8)):.0f}",
     }
     rows = []
-    for section in section_ids(cat, g.cfg):
+    for section in g.sections[cat]:
         target = int(g.rng.integers(*g.s["texts"]["target_chars"]))
         rows.append({"applicant_id": rec["applicant_id"], "section": section, "text": long_text(section, cat, domain_id, ctx, g.rng, target, g.cfg)})
     return rows, ctx
@@ -687,18 +703,15 @@ class _Faults:
         return cols[:-1] if years_only else cols
 
     def decimals(self, col: str) -> int:
-        base = col
-        for suffix in [str(y) for y in self.g.years] + [self.g.avg]:
-            if col.endswith("_" + suffix) and col[: -len(suffix) - 1] in self.schema.index:
-                base = col[: -len(suffix) - 1]
-                if suffix == self.g.avg and self.schema.loc[base, "integer"]:
-                    return int(self.g.prec["average"])
-        f = self.schema.loc[base]
-        if base.endswith("_weighted"):
+        """Decimals a wide column is filled with (synth.yaml ``precision``)."""
+        w = self.g.wide.loc[col]
+        if w.integer and w.period == self.g.avg:
+            return int(self.g.prec["average"])
+        if w.field in self.g.weights:
             return int(self.g.prec["weighted"])
-        if f.integer:
+        if w.integer:
             return 0
-        return int(self.g.prec.get(f.unit, 2))
+        return int(self.g.prec.get(w.unit, 2))
 
     # ---- per-applicant kinds: each returns True when applied
     def growth_mismatch(self, aid: str) -> bool:
@@ -787,7 +800,7 @@ class _Faults:
         cols = self._numeric_cols(rec)
         variants = {
             "thousands": [c for c in cols if abs(rec[c]) >= 1000],
-            "percent": [c for c in cols if self.schema.loc[self._base(c), "unit"] == "%"],
+            "percent": [c for c in cols if self.g.wide.loc[c, "unit"] == "%"],
             "fullwidth": cols,
         }
         variant = g.pick([k for k, v in variants.items() if v])
@@ -798,16 +811,10 @@ class _Faults:
         self.add(aid, col, "number_as_text", v, text, f"数字以文本填写（{ {'thousands': '千分位', 'percent': '百分号', 'fullwidth': '全角数字'}[variant] }），应读作 {v}")
         return True
 
-    def _base(self, col: str) -> str:
-        for suffix in [str(y) for y in self.g.years] + [self.g.avg]:
-            if col.endswith("_" + suffix) and col[: -len(suffix) - 1] in self.schema.index:
-                return col[: -len(suffix) - 1]
-        return col
-
     def blank_or_none(self, aid: str) -> bool:
         g, rec = self.g, self.items[aid]["rec"]
         keys = {"applicant_id", "category", "province", "domain", "name", "recommender", "applicant_unit", "credit_code"}
-        cols = [c for c in self._numeric_cols(rec) if self.schema.loc[self._base(c), "required"]]
+        cols = [c for c in self._numeric_cols(rec) if self.schema.loc[self.g.wide.loc[c, "field"], "required"]]
         cols += [f for f, row in self.schema.iterrows() if rec["category"] in row.forms and row.kind == "text" and row.required and f not in keys and f in rec]
         col = g.pick(cols)
         token = g.pick(list(g.s["faults"]["blank_or_none"]["tokens"]))
@@ -940,16 +947,15 @@ def _cleaning_log(raw: list[dict], items: Mapping[str, dict], cfg: Mapping[str, 
     """
     from nebase_analysis.cleaning import clean_value
 
-    schema = field_schema(cfg).set_index("id")
+    wide = wide_columns(cfg).set_index("column")
     rows = []
     for r in raw:
         aid, col, text = r["applicant_id"], r["field"], r["raw"]
         if col == "province":
             rows.append({"applicant_id": aid, "field": col, "raw": text, "clean": items[aid]["rec"]["province"], "rule": "province_alias"})
             continue
-        base = col if col in schema.index else col.rsplit("_", 1)[0]
-        f = schema.loc[base]
-        parsed = clean_value(text, f.kind, f.unit, config=cfg)
+        w = wide.loc[col]
+        parsed = clean_value(text, w.kind, w.unit, config=cfg)
         if parsed.rule:
             rows.append({"applicant_id": aid, "field": col, "raw": text, "clean": parsed.value, "rule": parsed.rule})
     return pd.DataFrame(rows, columns=["applicant_id", "field", "raw", "clean", "rule"]).astype(object)

@@ -36,7 +36,10 @@ def section_ids(category: str, config: Mapping[str, Any]) -> list[str]:
     >>> section_ids("enterprise", load_config())[:3]
     ['scenario_innovation', 'business_model', 'governance']
     """
-    return [f["id"] for f in config["fields"]["fields"] if f["kind"] == "longtext" and category in f["forms"]]
+    from nebase_analysis.config import field_schema
+
+    schema = field_schema(config)
+    return [f.id for f in schema.itertuples() if f.kind == "longtext" and category in f.forms]
 
 
 def _pick(bank: Mapping[str, Any], key: str, category: str) -> list[str]:
