@@ -831,8 +831,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """``nebase template --out DIR``: write the three templates."""
-    paths = write_templates(args.out, args.config)
+    """``nebase template --out DIR``: write the three templates (exit 1 with a Chinese message on bad input)."""
+    import sys
+
+    try:
+        paths = write_templates(args.out, args.config)
+    except (OSError, ValueError) as exc:
+        print(f"nebase template：无法写出模板（{exc}）", file=sys.stderr)
+        return 1
     for p in paths:
         print(f"已生成模板：{p}")
     return 0

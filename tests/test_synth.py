@@ -460,3 +460,11 @@ def test_write_refuses_to_overwrite_real_material(tmp_path, clean):
     with pytest.raises(RuntimeError, match="不是合成批次"):
         write(clean, tmp_path)
     assert real.read_bytes() == b"real" and not (tmp_path / "faults.csv").exists()
+
+
+def test_count_rates_must_list_exactly_the_weighted_components():
+    from nebase_analysis.config import load_config
+
+    cfg = load_config({"synth": {"counts": {"park": {"platform_weighted": {"not_a_component": 1.0}}}}})
+    with pytest.raises(ValueError, match="platform_weighted.*national_lab_count"):
+        generate(seed=0, fault_rate=0, config=cfg)

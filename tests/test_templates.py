@@ -232,3 +232,14 @@ def test_cli_writes_three_templates(tmp_path):
 
     assert main(["template", "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(template_file_names().values())
+
+
+def test_cli_template_input_errors_exit_1_in_chinese(tmp_path, capsys):
+    from nebase_analysis.cli import main
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["template", "--out", str(blocker / "sub")]) == 1
+    assert "无法写出模板" in capsys.readouterr().err
+    assert main(["template", "--out", str(tmp_path / "t"), "--config", str(tmp_path / "missing.yaml")]) == 1
+    assert "配置文件不存在" in capsys.readouterr().err
