@@ -553,12 +553,8 @@ def template_file_names(config: Any = None) -> dict[str, str]:
     '推荐汇总表.xlsx'
     """
     cfg = resolve_config(config)
-    cats = cfg["fields"]["categories"]
-    return {
-        "park": f"示范{cats['park']['label']}创建申请书.xlsx",
-        "enterprise": f"示范{cats['enterprise']['label']}创建申请书.xlsx",
-        "summary": cfg["intake"]["summary_file"],
-    }
+    return {**{form: f"示范{label}创建申请书.xlsx" for form, label in category_labels(cfg).items()},
+            "summary": cfg["intake"]["summary_file"]}
 
 
 def write_templates(out_dir: str | Path, config: Any = None) -> list[Path]:
