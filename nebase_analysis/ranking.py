@@ -340,7 +340,7 @@ def final_ranking(
 
 
 def _composite_draws(samples: Any, comp: pd.DataFrame, n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
-    """An (applicants × n_boot) array of composite scores, and notes."""
+    """An (applicants × n_boot) array of composite score draws as given (not yet rescaled), and notes."""
     ids = comp["applicant_id"].tolist()
     point = comp["objective"].to_numpy(dtype=float)
     notes: list[str] = []
@@ -375,6 +375,33 @@ def _composite_draws(samples: Any, comp: pd.DataFrame, n_boot: int, rng: np.rand
         arr[lacking] = point[lacking, None]
         notes.append(f"{int(lacking.sum())} 个申报单位没有客观得分抽样，按点估计计")
     return arr, notes
+
+
+def _to_nominal_scale(draws: np.ndarray, nominal: np.ndarray, groups: Sequence[np.ndarray]) -> np.ndarray:
+    """Each draw's within-group ranking put on the scores of the nominal composite.
+
+    Per peer group (rows ``groups``) and draw (column), the applicants are ordered by the
+    draw and given the group's nominal scores in that order: the applicant placed ``k``-th
+    from the bottom gets the ``k``-th smallest nominal score; applicants tied in the draw
+    share the mean of the nominal scores of their places. An applicant without a nominal
+    score or without a draw gets NaN (and the nominal scores of the others are those of
+    the applicants present in that draw).
+    """
+    out = np.full(draws.shape, np.nan)
+    for idx in groups:
+        nom = nominal[idx]
+        sub = np.where(np.isfinite(nom)[:, None], draws[idx], np.nan)             # g × B
+        present = ~np.isnan(sub)
+        srt = np.sort(np.where(present, nom[:, None], np.nan), axis=0)            # NaN last
+        csum = np.vstack([np.zeros((1, sub.shape[1])), np.cumsum(srt, axis=0)])
+        below = (sub[None, :, :] < sub[:, None, :]).sum(axis=1)                   # places beneath
+        upto = np.maximum((sub[None, :, :] <= sub[:, None, :]).sum(axis=1) - 1, below)
+        lo = np.take_along_axis(srt, below, axis=0)
+        hi = np.take_along_axis(srt, upto, axis=0)
+        tied_mean = (np.take_along_axis(csum, upto + 1, axis=0) - np.take_along_axis(csum, below, axis=0)) / (upto - below + 1)
+        # an untied place (or a tie among equal nominal scores) takes the nominal score itself, exactly
+        out[idx] = np.where(present, np.where(lo == hi, lo, tied_mean), np.nan)
+    return out
 
 
 def _boot_stat(values: np.ndarray, method: str, drop: int, min_remaining: int) -> np.ndarray:
@@ -440,11 +467,13 @@ def rank_stability(
     composite_scores : DataFrame or ScoreResult
         ``applicant_id``, ``domain``, ``category``, ``score``.
     composite_samples : ndarray, DataFrame or None
-        Monte Carlo draws of the composite score (0-100): an array (applicants in the
-        order of ``composite_scores`` × draws), a long DataFrame (``applicant_id``,
+        Monte Carlo draws of the composite score: an array (applicants in the order of
+        ``composite_scores`` × draws), a long DataFrame (``applicant_id``,
         ``draw``/``sample``, ``score``) or a wide one (``applicant_id`` + one column per
         draw). None: the point score in every replicate. When the number of draws differs
-        from ``n_boot``, draws are picked at random (seeded).
+        from ``n_boot``, draws are picked at random (seeded, a stream of their own: the
+        expert bootstrap is the same with or without draws). Only each draw's ranking
+        within the peer group is used (see Notes).
     config : path, mapping or None
         ``ranking.stability`` (``n_boot``, ``seed``, ``interval``, thresholds, labels).
     method : str, optional
@@ -459,6 +488,27 @@ def rank_stability(
         ``rank_high`` (central ``interval`` of the replicate ranks, inverted-CDF
         quantiles), ``p_selected``, ``stability`` (稳定入选 / 边界 / 稳定未入选),
         ``places``, ``n_boot``, ``note``.
+
+    Notes
+    -----
+    Each replicate's final score is ``w_objective * composite + w_expert * expert``, the
+    expert side a bootstrap of the panel (experts resampled per applicant). The composite
+    side comes from a Monte Carlo draw, but not on the draw's own scale: the draws of
+    ``composite.rank_uncertainty`` use other normalisations (min-max on another range,
+    z-scores min-max stretched within the group, percentiles), so their level and spread
+    differ from the nominal score's, and adding them to the expert score as they are
+    would weight the composite more or less than ``ranking.weights`` says, draw by draw
+    (a stretched draw widens the composite gaps and shrinks the expert's share of the
+    interval). So per peer group and draw the applicants take the group's nominal scores
+    in the order of the draw (quantile mapping: the ``k``-th lowest in the draw gets the
+    ``k``-th lowest nominal score; ties share the mean of their places' scores).
+    Chosen over matching the group's mean and sd because it is exact for every monotone
+    change of scale (percentiles are not an affine map of min-max scores), never needs a
+    positive sd, and keeps the composite's spread exactly the nominal one: the draws
+    contribute only what the Monte Carlo is about, the composite's rank order. A draw
+    ranking the group as the nominal score does therefore gives exactly the no-draws
+    result; a consequence is that applicants with equal nominal scores stay equal on the
+    composite side whatever the draws say.
 
     Examples
     --------
@@ -476,11 +526,16 @@ def rank_stability(
     seed = int(seed if seed is not None else scfg["seed"])
     method = method or cfg["ranking"]["aggregation"]["default_method"]
     rng = np.random.default_rng(seed)
+    # the draws are picked with their own stream: the expert bootstrap does not depend on them
+    draw_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     wo, we = _weights(cfg)
     gcols = _group_by(cfg)
     comp = _composite_table(composite_scores, cfg)
     ids = comp["applicant_id"].tolist()
-    obj, notes = _composite_draws(composite_samples, comp, n_boot, rng)
+    obj, notes = _composite_draws(composite_samples, comp, n_boot, draw_rng)
+    if composite_samples is not None:
+        groups = [np.asarray(i) for i in comp.groupby(gcols, sort=True, dropna=False).indices.values()]
+        obj = _to_nominal_scale(obj, comp["objective"].to_numpy(dtype=float), groups)
     exp = _expert_boot(expert_scores, cfg, method, maxima, recusals, ids, n_boot, rng)
     final = wo * obj + we * exp
     q = float(scfg["interval"])

@@ -156,7 +156,8 @@ def test_stability_labels_and_reproducibility():
 
 def test_stability_borderline_from_composite_draws_in_every_format():
     raw = _raw({a: [(f"e{j}", {"tasks": 15}) for j in range(3)] for a in "AB"})
-    comp = _comp([("A", 50.0), ("B", 50.0)])
+    # nominal composite 60 / 40: the draws enter on that scale (only their order counts)
+    comp = _comp([("A", 60.0), ("B", 40.0)])
     cfg = load_config({"criteria": {"criteria": TASKS_ONLY}, "ranking": {"selection": {"default": {"park": 1}}}})
     # experts identical: the composite draws decide; A wins 30 of 100 draws
     draws = np.zeros((2, 100))
@@ -195,10 +196,13 @@ def test_composite_samples_widen_rank_intervals():
         "C": [(f"e{j}", {"tasks": 19}) for j in range(5)],
         "D": [(f"e{j}", {"tasks": 3}) for j in range(5)],
     })
-    comp = _comp([(a, 50.0) for a in "ABCD"])
+    # nominal composite: A and B level, C 20 points behind (not enough to lift it), D last
+    comp = _comp([("A", 60.0), ("B", 60.0), ("C", 40.0), ("D", 20.0)])
     cfg = load_config({"criteria": {"criteria": TASKS_ONLY},
                        "ranking": {"selection": {"default": {"park": 1}}}})
-    # composite Monte Carlo draws around the point score, long format as `nebase score` writes them
+    # composite Monte Carlo draws (other normalisations and weights) that often put C first;
+    # long format as `nebase score` writes them. They enter on the nominal scale: the draw's
+    # leader gets 60, so C gains up to 0.4 x 20 = 8 points of final score
     rng = np.random.default_rng(3)
     sd = {"A": 15.0, "B": 15.0, "C": 15.0, "D": 0.0}
     samples = pd.DataFrame([{"applicant_id": a, "draw": d, "score": 50.0 + sd[a] * z}
@@ -299,3 +303,50 @@ def test_cli_rank_missing_input_says_which_file(tmp_path, capsys):
     rc = main(["rank", "--processed", str(tmp_path)])
     err = capsys.readouterr().err
     assert rc == 2 and "缺少输入文件" in err and "scores.parquet" in err
+
+
+def test_composite_draws_enter_on_the_nominal_scale_by_hand():
+    from nebase_analysis.ranking import _to_nominal_scale
+
+    nominal = np.array([10.0, 20.0, 40.0, np.nan, 7.0])
+    draws = np.array([[3.0, 1.0, 5.0], [1.0, 2.0, np.nan], [2.0, 2.0, 1.0], [9.0, 9.0, 9.0], [0.3, 0.1, 0.2]])
+    out = _to_nominal_scale(draws, nominal, [np.array([0, 1, 2, 3]), np.array([4])])
+    # draw 0: A first, C second, B last -> 40, 10, 20; draw 1: B and C tied above A -> mean(20, 40) = 30
+    # draw 2: B has no draw -> A and C take the nominal scores of A and C (10, 40) in the draw's order
+    np.testing.assert_array_equal(out[:3], [[40.0, 10.0, 40.0], [10.0, 30.0, np.nan], [20.0, 30.0, 10.0]])
+    assert np.isnan(out[3]).all()                                   # no nominal score: no composite side
+    np.testing.assert_array_equal(out[4], [7.0, 7.0, 7.0])          # a group of one keeps its score
+
+
+@pytest.mark.parametrize("n_draws", [3, 400])
+def test_stretched_draws_with_the_nominal_ranking_change_nothing(n_draws):
+    """Draws that rank every group as the nominal score does, on other scales, give exactly the no-draws result."""
+    raw = _raw({
+        "A": [(f"e{j}", {"tasks": v}) for j, v in enumerate([20, 22, 18, 21, 19])],
+        "B": [(f"e{j}", {"tasks": v}) for j, v in enumerate([21, 23, 20, 22, 19])],
+        "C": [(f"e{j}", {"tasks": v}) for j, v in enumerate([15, 25, 20, 18, 22])],
+        "P": [(f"e{j}", {"tasks": v}) for j, v in enumerate([20, 22, 18, 21, 19])],
+        "Q": [(f"e{j}", {"tasks": v}) for j, v in enumerate([21, 23, 20, 22, 19])],
+    })
+    comp = pd.concat([_comp([("A", 52.0), ("B", 48.0), ("C", 48.0)]), _comp([("P", 41.0), ("Q", 40.0)], domain="商业航天")],
+                     ignore_index=True)
+    cfg = load_config({"criteria": {"criteria": TASKS_ONLY}, "ranking": {"selection": {"default": {"park": 1}}}})
+    nom = comp.set_index("applicant_id")["score"]
+    rows = []
+    for d in range(n_draws):
+        for dom, g in comp.groupby("domain"):
+            x = nom[g["applicant_id"]]
+            kind = d % 3
+            if kind == 0:       # min-max stretched to 0-100 within the group
+                y = 100 * (x - x.min()) / (x.max() - x.min())
+            elif kind == 1:     # percentile ranks
+                y = x.rank(pct=True) * 100
+            else:               # another range
+                y = 1 + 0.99 * x
+            rows += [{"applicant_id": a, "draw": d, "score": float(v)} for a, v in y.items()]
+    samples = pd.DataFrame(rows)
+    without = ranking.rank_stability(raw, comp, config=cfg, n_boot=400, seed=2)
+    with_s = ranking.rank_stability(raw, comp, samples, config=cfg, n_boot=400, seed=2)
+    pd.testing.assert_frame_equal(with_s, without)
+    # the case matters: A's 4-point lead on the nominal scale is 100 points on the stretched one
+    assert 0.0 < without.set_index("applicant_id").loc["A", "p_selected"] < 1.0
