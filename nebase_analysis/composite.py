@@ -1776,7 +1776,7 @@ def configure_parser(parser) -> None:
     """Arguments of ``nebase score``."""
     parser.add_argument("--processed", default="data/processed", help="已处理数据目录（读取 applicants.parquet，写出结果）")
     parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖包内默认配置）")
-    parser.add_argument("--samples", type=int, default=1000, help="蒙特卡洛样本数（默认 1000）")
+    parser.add_argument("--samples", type=int, default=None, help="蒙特卡洛样本数（默认取配置 uncertainty.samples）")
     parser.add_argument("--seed", type=int, default=0, help="随机种子（默认 0）")
     parser.add_argument("--sobol-samples", type=int, default=None, help="Sobol 敏感性分析基础样本数（默认取配置）")
 
@@ -1789,19 +1789,27 @@ def run_cli(args) -> int:
     ``score_notes``, ``rank_intervals``, ``composite_samples`` (``applicant_id, draw,
     score``: the first ``uncertainty.score_draws`` Monte Carlo draws on the 0-100 scale,
     read by ``nebase rank``), ``sensitivity`` and ``correlations`` (``.parquet``).
+
+    Returns 0, or 1 after a Chinese message on stderr when an input or the configuration
+    is unusable (missing files or columns, a bad indicator formula, ...).
     """
+    try:
+        return _score_cli(args)
+    except (FileNotFoundError, ValueError, KeyError, TypeError) as exc:
+        # KeyError's str() adds quotes: print the message itself
+        print(f"nebase score：{exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 1
+
+
+def _score_cli(args) -> int:
     from tqdm.auto import tqdm
 
     from nebase_analysis.batch import Batch
     from nebase_analysis import indicators as ind_mod
 
     processed = Path(args.processed)
-    try:
-        cfg = resolve_config(args.config)
-        batch = Batch.from_parquet(processed)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        print(f"nebase score：{exc}", file=sys.stderr)
-        return 2
+    cfg = resolve_config(args.config)
+    batch = Batch.from_parquet(processed)
     issues = None
     ip = processed / "issues.parquet"
     if ip.exists():

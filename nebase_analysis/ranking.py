@@ -697,6 +697,8 @@ def run_cli(args: argparse.Namespace) -> int:
     every replicate is the point score) and ``recusals.parquet`` (optional). Writes
     ``expert_aggregate``, ``reliability``, ``expert_flags``, ``final_ranking`` (with the
     stability columns), ``method_comparison`` and ``method_tau`` (``.parquet``).
+
+    Returns 0, or 1 after a Chinese message on stderr for a missing or unusable input.
     """
     from tqdm import tqdm
 
@@ -709,7 +711,7 @@ def run_cli(args: argparse.Namespace) -> int:
     for name, what in need.items():
         if not (processed / name).exists():
             print(f"nebase rank: 缺少输入文件 {processed / name}：{what}", file=sys.stderr)
-            return 2
+            return 1
     try:
         cfg = _cfg(getattr(args, "config", None))
         expert_scores = pd.read_parquet(processed / "expert_scores.parquet")
@@ -744,7 +746,7 @@ def run_cli(args: argparse.Namespace) -> int:
         steps.update()
         steps.close()
     except (ValueError, TypeError, KeyError) as exc:
-        print(f"nebase rank: {exc}", file=sys.stderr)
+        print(f"nebase rank: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
     n_sel = int(final["selected"].sum())
     print(f"最终排名完成：{len(final)} 个申报单位，入选 {n_sel} 个；结果写入 {out_dir}", file=sys.stderr)

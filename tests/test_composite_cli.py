@@ -57,5 +57,18 @@ def test_nebase_score_writes_tables(tmp_path):
 
 
 def test_nebase_score_missing_input_is_a_clear_error(tmp_path, capsys):
-    assert main(["score", "--processed", str(tmp_path / "nope")]) == 2
+    assert main(["score", "--processed", str(tmp_path / "nope")]) == 1     # 1 = data error, 2 = usage only
     assert "未找到" in capsys.readouterr().err
+
+
+def test_nebase_score_bad_input_or_config_exits_1_with_chinese_message(tmp_path, capsys):
+    _batch().to_parquet(tmp_path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("indicators:\n  sets:\n    park:\n      - {id: p_x, formula: \"open('x')\", dimension: 产业集群发展}\n",
+                   encoding="utf-8")
+    assert main(["score", "--processed", str(tmp_path), "--config", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "nebase score：指标公式" in err and "不允许的函数 open" in err and "Traceback" not in err
+    pd.DataFrame({"applicant_id": ["P-BJ-商业航天-0"], "field": ["sf_share"]}).to_parquet(tmp_path / "issues.parquet")
+    assert main(["score", "--processed", str(tmp_path)]) == 1
+    assert "问题清单缺少列：['severity']" in capsys.readouterr().err

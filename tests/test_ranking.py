@@ -302,7 +302,7 @@ def test_cli_rank_missing_input_says_which_file(tmp_path, capsys):
     (tmp_path / "scores.parquet").unlink()
     rc = main(["rank", "--processed", str(tmp_path)])
     err = capsys.readouterr().err
-    assert rc == 2 and "缺少输入文件" in err and "scores.parquet" in err
+    assert rc == 1 and "缺少输入文件" in err and "scores.parquet" in err      # 1 = data error, 2 = usage only
 
 
 def test_composite_draws_enter_on_the_nominal_scale_by_hand():
