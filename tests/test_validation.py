@@ -116,6 +116,12 @@ BREAKS = [
     ("date_order", "enterprise", lambda r: {"founded_date": r["filled_date"] + pd.Timedelta(days=3)}, "date_after_filing", "founded_date"),
     ("domain", "park", lambda r: {"domain": "人工智能、软件"}, "domain_not_in_notice", "domain"),
     ("unit_slip", "enterprise", lambda r: {"domain_revenue_2024": r["domain_revenue_2024"] * 10000}, "unit_slip", "domain_revenue_2024"),
+    ("talent_upper", "enterprise", lambda r: {"high_level_talent": r["postgrad_count"] + r["senior_title_count"] + r["high_skill_count"] + 1},
+     "talent_bounds", "high_level_talent"),
+    ("province", "enterprise", lambda r: {"province": "火星省"}, "invalid_province", "province"),
+    ("category", "enterprise", lambda r: {"category": "示范企业"}, "invalid_category", "category"),
+    ("choice", "enterprise", lambda r: {"ownership": "外资"}, "invalid_choice", "ownership"),
+    ("not_a_date", "park", lambda r: {"filled_date": "去年春天"}, "not_a_date", "filled_date"),
 ]
 
 
@@ -133,7 +139,10 @@ def test_each_rule_broken_and_held(clean, base, label, category, mutate, rule, f
     hit = iss[(iss.rule == rule) & (iss.field == field)]
     assert len(hit) == 1, iss[["rule", "field", "message"]]
     assert hit.caused_by.isna().all()
-    assert isinstance(hit.message.iloc[0], str) and len(hit.message.iloc[0]) > 10
+    # the message names the figure (its Chinese label) and quotes the value as reported
+    msg, reported = hit.message.iloc[0], hit.reported.iloc[0]
+    assert hit.field_label.iloc[0] in msg, (hit.field_label.iloc[0], msg)
+    assert reported is None or reported in msg, (reported, msg)
 
 
 def test_unit_slip_suggests_correction_and_suppresses_consequences(clean, base):
@@ -324,3 +333,31 @@ def test_correction_workbook_keeps_formula_characters_as_text(tmp_path):
     assert [c.value for c in ws["B"][2:]] == names
     assert [c.value for c in ws["H"][2:]] == ["=1+1", "+5", "-7", "@x"]
     assert ws["C3"].value == "企业" and ws["E3"].value == "错误（须更正）"
+
+
+def test_duplicate_applicant_id(clean, base):
+    _, ent = base
+    twin = _set(ent, name="另一家科技有限公司", credit_code=None)
+    iss = _issues(clean, pd.concat([ent, twin]), texts=False)
+    d = iss[iss.rule == "duplicate_applicant_id"]
+    aid = ent.applicant_id.iloc[0]
+    assert d.applicant_id.tolist() == [aid, aid] and set(d.field) == {"applicant_id"}
+    assert d.message.iloc[0] == f"申报编号 {aid} 在批次中出现多次，请检查汇总表与申请书是否重复导入"
+    assert (d.severity == "error").all()
+
+
+def test_list_exceeds_whole(clean, base):
+    park, _ = base
+    b = _batch(clean, park)
+    assert not (validate(b, use_gx=False).issues.rule == "list_exceeds_whole").any()
+    top = b.top_enterprises.copy()
+    whole = park["lead_revenue_2025"].iloc[0]
+    top["revenue"] = top["revenue"].astype(float)
+    top.loc[top.index[0], "revenue"] = whole  # the first enterprise alone is the whole: the list exceeds it
+    total = top["revenue"].sum()
+    iss = validate(dataclasses.replace(b, top_enterprises=top), use_gx=False).issues
+    hit = iss[iss.rule == "list_exceeds_whole"]
+    assert hit.field.tolist() == ["top_enterprises.revenue"]
+    assert hit.reported_value.iloc[0] == pytest.approx(total) and hit.expected_value.iloc[0] == pytest.approx(whole)
+    assert "lead_revenue_2025" in hit.involved.iloc[0].split("|")
+    assert "（2025年）" in hit.message.iloc[0] and "超出" in hit.message.iloc[0]

@@ -126,23 +126,27 @@ def configure_parser(parser) -> None:
 
 
 def run_cli(args) -> int:
-    """``nebase validate``: read the processed batch, write issues, Data Docs and workbooks."""
+    """``nebase validate``: read the processed batch, write issues, Data Docs and workbooks.
+
+    Returns 0, or 1 with a Chinese message on stderr when the batch, the configuration or
+    the ``--truth`` file cannot be read.
+    """
     import sys
 
-    from nebase_analysis.batch import Batch, _to_parquet
+    from nebase_analysis.batch import Batch, write_parquet
     from nebase_analysis.config import resolve_config
-    from nebase_analysis.validation.relations import ValidationInputError
 
     try:
         cfg = resolve_config(args.config)
         batch = Batch.from_parquet(args.processed)
+        truth = _read_truth(args.truth) if args.truth else None
         result = validate(batch, config=cfg, reports_dir=args.reports, data_docs=not args.no_data_docs)
-    except (FileNotFoundError, ValidationInputError, ValueError) as exc:
-        print(f"nebase validate: {exc}", file=sys.stderr)
+    except (FileNotFoundError, ValueError) as exc:  # ValidationInputError is a ValueError
+        print(f"nebase validate：{exc}", file=sys.stderr)
         return 1
     processed = Path(args.processed)
-    _to_parquet(result.issues, processed / "issues.parquet")
-    _to_parquet(result.summary, processed / "issues_summary.parquet")
+    write_parquet(result.issues, processed / "issues.parquet")
+    write_parquet(result.summary, processed / "issues_summary.parquet")
     counts = result.issues["severity"].value_counts()
     print(f"已核查 {result.n_applicants} 个申报对象：错误 {int(counts.get('error', 0))} 条，"
           f"警告 {int(counts.get('warning', 0))} 条，提示 {int(counts.get('info', 0))} 条")
@@ -151,15 +155,24 @@ def run_cli(args) -> int:
         print(f"Data Docs：{result.data_docs}")
     if result.corrections:
         print(f"各省更正工作簿：{len(result.corrections)} 个，位于 {Path(args.reports) / 'corrections'}")
-    if args.truth:
+    if truth is not None:
         from nebase_analysis.validation.truth import format_scores, score
 
-        try:
-            import pandas as pd
-
-            truth = pd.read_csv(args.truth, dtype=str)
-        except FileNotFoundError:
-            print(f"nebase validate: 找不到故障真值文件 {args.truth}", file=sys.stderr)
-            return 1
-        print(format_scores(score(result.issues, truth, batch.cleaning_log, cfg)))
+        print(format_scores(score(result.issues, truth, batch.cleaning_log, cfg), cfg))
     return 0
+
+
+def _read_truth(path) -> "pd.DataFrame":
+    """``faults.csv`` of ``nebase synth``; a Chinese error when missing or malformed."""
+    import pandas as pd
+
+    if not Path(path).exists():
+        raise FileNotFoundError(f"找不到故障真值文件 {path}")
+    try:
+        truth = pd.read_csv(path, dtype=str)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file: a Chinese message, the reader's detail after it
+        raise ValueError(f"故障真值文件 {path} 无法读取（应为 nebase synth 写出的 faults.csv）；详情：{type(exc).__name__}: {exc}") from exc
+    missing = [c for c in ("applicant_id", "field", "kind") if c not in truth.columns]
+    if missing:
+        raise ValueError(f"故障真值文件 {path} 缺少列：{'、'.join(missing)}")
+    return truth

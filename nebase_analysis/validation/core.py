@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.config import field_schema, resolve_config, wide_columns
+from nebase_analysis.config import category_labels, field_schema, resolve_config, wide_columns
 from nebase_analysis.validation.relations import (
     ValidationInputError, diagnostic_frame, numeric_view, relation_checks, value_checks)
 
@@ -152,14 +152,16 @@ def _key_message(rule: str, col: str, value: Any, cfg) -> str:
         return domain_message(value, cfg)
     if rule == "duplicate_applicant_id":
         return f"申报编号 {value} 在批次中出现多次，请检查汇总表与申请书是否重复导入"
+    schema = field_schema(cfg).set_index("id")
+    label = schema["label"]
     if rule == "invalid_province":
-        return f"推荐省份“{value}”不是规范的省级单位名称，请按通知填写（如“广东省”）"
+        return f"{label[col]}“{value}”不是规范的省级单位名称，请按通知填写（如“广东省”）"
     if rule == "invalid_category":
-        return f"申报类别“{value}”应为园区或企业"
+        return f"{label[col]}“{value}”应为{'或'.join(category_labels(cfg).values())}"
     if rule == "credit_code_format":
-        return f"统一社会信用代码“{value}”格式不符：应为 18 位，由数字和大写字母（不含 I、O、S、V、Z）组成"
-    f = field_schema(cfg).set_index("id").loc[col]
-    return f"{f['label']}“{value}”不是可选值，请按模板下拉选项填写：{'、'.join(f['choices'])}"
+        return f"{label[col]}“{value}”格式不符：应为 18 位，由数字和大写字母（不含 I、O、S、V、Z）组成"
+    choices = schema.at[col, "choices"]
+    return f"{label[col]}“{value}”不是可选值，请按模板下拉选项填写：{'、'.join(choices)}"
 
 
 def _root_causes(issues: pd.DataFrame, priority: list[str], L: Labeller) -> pd.DataFrame:
@@ -264,7 +266,8 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
         except ValidationInputError:
             raise
         except Exception as exc:  # noqa: BLE001 - GX must never surface as a traceback
-            raise ValidationInputError(f"数据质量期望（Great Expectations）运行失败：{type(exc).__name__}: {exc}") from exc
+            raise ValidationInputError("数据质量期望（Great Expectations）运行失败，未能完成核查；"
+                                       f"可改用 use_gx=False 以 pandas 核查。详情：{type(exc).__name__}: {exc}") from exc
     else:
         failures = evaluate_bounds(diags, keys, cfg)
 

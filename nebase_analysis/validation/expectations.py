@@ -232,8 +232,8 @@ def run_suites(diagnostics: pd.DataFrame, keys: pd.DataFrame, config: Any = None
             rule = (r.expectation_config.meta or {}).get("rule")
             column = r.expectation_config.kwargs.get("column")
             if r.exception_info and r.exception_info.get("raised_exception"):
-                raise RuntimeError(f"GX 期望 {r.expectation_config.type}（{column}）运行出错："
-                                   f"{r.exception_info.get('exception_message')}")
+                raise RuntimeError(f"“{column}”列的数据质量期望运行出错（{r.expectation_config.type}）；"
+                                   f"详情：{r.exception_info.get('exception_message')}")
             if r.success:
                 continue
             for item in r.result.get("unexpected_index_list") or []:

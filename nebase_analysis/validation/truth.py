@@ -63,7 +63,7 @@ def score(issues: pd.DataFrame, truth: pd.DataFrame, cleaning_log: pd.DataFrame 
     """
     cfg = resolve_config(config)
     tcfg = cfg["validation"]["truth"]
-    applicant_level = set(tcfg.get("applicant_level", []))
+    applicant_level = set(tcfg["applicant_level"])
     primary = issues[issues["caused_by"].isna() | (issues["caused_by"].astype(object) == "")] if len(issues) else issues
     rows = []
     for kind, rules in tcfg["issues"].items():
@@ -74,7 +74,7 @@ def score(issues: pd.DataFrame, truth: pd.DataFrame, cleaning_log: pd.DataFrame 
         correct = sum(any(_match_issue(i, f, applicant_level) for f in fl) for i in cand.itertuples())
         rows.append(_row(kind, "issues", len(fl), detected, len(cand), correct))
     log = cleaning_log if cleaning_log is not None else pd.DataFrame(columns=["applicant_id", "field", "rule"])
-    for kind, rules in tcfg.get("cleaning_log", {}).items():
+    for kind, rules in tcfg["cleaning_log"].items():
         faults = truth[truth["kind"] == kind]
         parts = log["rule"].astype(object).fillna("").map(lambda r: set(str(r).split("+")))
         cand = log[parts.map(lambda p: bool(p & set(rules)) if rules else True).astype(bool)] if len(log) else log
@@ -92,21 +92,32 @@ def _row(kind, against, n, detected, flagged, correct) -> dict:
             "precision": correct / flagged if flagged else float("nan")}
 
 
-def format_scores(scores: pd.DataFrame) -> str:
+def format_scores(scores: pd.DataFrame, config: Any = None) -> str:
     """The scores as a Chinese text table (what ``nebase validate --truth`` prints).
+
+    Each fault kind is named by its Chinese label (``synth.yaml`` ``faults``, the labels
+    ``nebase synth`` prints) followed by its id.
 
     Examples
     --------
     >>> s = pd.DataFrame([{"kind": "unit_slip", "scored_against": "issues", "n_faults": 4, "detected": 4,
-    ...     "recall": 1.0, "n_flagged": 4, "correct": 4, "precision": 1.0}])
-    >>> "unit_slip" in format_scores(s)
-    True
+    ...     "recall": 1.0, "n_flagged": 4, "correct": 4, "precision": 0.8}])
+    >>> print(format_scores(s))
+    故障类型                                  核对对象  故障数  检出  召回率  标记数  正确  精确率
+    误以万元填报亿元（unit_slip）             问题清单       4     4   1.000       4     4   0.800
     """
+    cfg = resolve_config(config)
+    labels = {k: v["label"] for k, v in cfg["synth"]["faults"].items()}
     against = {"issues": "问题清单", "cleaning_log": "清洗日志"}
-    lines = ["故障类型                 核对对象    故障数  检出  召回率   标记数  正确  精确率"]
+
+    def pad(text: str, width: int) -> str:  # CJK characters take two columns
+        return text + " " * max(0, width - sum(2 if ord(ch) > 0x2E7F else 1 for ch in text))
+
+    lines = [pad("故障类型", 42) + pad("核对对象", 8) + "  故障数  检出  召回率  标记数  正确  精确率"]
     for r in scores.itertuples():
         rec = "—" if pd.isna(r.recall) else f"{r.recall:.3f}"
         pre = "—" if pd.isna(r.precision) else f"{r.precision:.3f}"
-        lines.append(f"{r.kind:<24} {against.get(r.scored_against, r.scored_against):<8} {r.n_faults:>6} {r.detected:>5} "
-                     f"{rec:>7} {r.n_flagged:>7} {r.correct:>5} {pre:>7}")
+        kind = f"{labels[r.kind]}（{r.kind}）" if r.kind in labels else r.kind
+        lines.append(f"{pad(kind, 42)}{pad(against.get(r.scored_against, r.scored_against), 8)} {r.n_faults:>7} "
+                     f"{r.detected:>5} {rec:>7} {r.n_flagged:>7} {r.correct:>5} {pre:>7}")
     return "\n".join(lines)
