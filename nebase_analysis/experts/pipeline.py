@@ -142,9 +142,9 @@ def run_cli(args: argparse.Namespace) -> int:
     """``nebase experts``: read roster and sheets, write the expert tables to Parquet."""
     from nebase_analysis.batch import Batch
 
-    cfg = resolve_config(args.config)
     processed = Path(args.processed)
     try:
+        cfg = resolve_config(args.config)
         applicants = Batch.from_parquet(processed).applicants
         tables = read_panels(args.raw, applicants, cfg)
     except (FileNotFoundError, ValueError) as exc:

@@ -671,8 +671,8 @@ def run_cli(args: argparse.Namespace) -> int:
     from nebase_analysis.batch import Batch
     from nebase_analysis.experts.assignment import read_roster
 
-    cfg = resolve_config(args.config)
     try:
+        cfg = resolve_config(args.config)
         batch = Batch.from_parquet(args.processed)
         roster = read_roster(args.roster, cfg)
     except (FileNotFoundError, ValueError) as exc:
