@@ -120,11 +120,11 @@ def indicator_spec(config: Any = None, *, category: str | None = None, domain: s
             continue
         if cat not in dims:
             raise ValueError(f"indicators.yaml：类别 {cat} 未定义维度（dimensions）")
-        dw = icfg.get("dimension_weights", {}).get(cat, {}) or {}
+        dw = (icfg["dimension_weights"] or {}).get(cat) or {}
         for d in domains.itertuples():
             if domain is not None and d.name != domain:
                 continue
-            amend = (icfg.get("domains", {}) or {}).get(d.name, {}).get(cat, {}) or {}
+            amend = ((icfg["domains"] or {}).get(d.name) or {}).get(cat) or {}
             entries = [dict(e) for e in items] + [dict(e) for e in amend.get("add", [])]
             drop = set(amend.get("drop", []))
             wover = amend.get("weights", {}) or {}
@@ -174,7 +174,7 @@ def valid_names(config: Any = None) -> set[str]:
     cfg = resolve_config(config)
     wide = wide_columns(cfg)
     names = set(wide.loc[wide["kind"].isin(["yearly", "number", "count", "bool"]), "column"])
-    names.update((cfg["indicators"].get("derived") or {}).keys())
+    names.update((cfg["indicators"]["derived"] or {}).keys())
     return names
 
 
@@ -188,7 +188,7 @@ def field_labels(config: Any = None) -> dict[str, str]:
     """
     cfg = resolve_config(config)
     labels = wide_columns(cfg).set_index("column")["label"].to_dict()
-    labels.update({k: v.get("label", k) for k, v in (cfg["indicators"].get("derived") or {}).items()})
+    labels.update({k: v.get("label", k) for k, v in (cfg["indicators"]["derived"] or {}).items()})
     return labels
 
 
@@ -397,7 +397,7 @@ def _series(v, idx) -> pd.Series:
 def _derived_columns(batch, cfg) -> pd.DataFrame:
     ids = batch.applicants["applicant_id"]
     out = pd.DataFrame(index=pd.Index(ids, name="applicant_id"))
-    for name, d in (cfg["indicators"].get("derived") or {}).items():
+    for name, d in (cfg["indicators"]["derived"] or {}).items():
         table = getattr(batch, d["table"], None)
         if table is None or table.empty or d["column"] not in table.columns:
             out[name] = np.nan
