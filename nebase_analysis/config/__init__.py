@@ -104,10 +104,20 @@ def load_config(path: str | Path | Mapping[str, Any] | None = None) -> dict[str,
 def resolve_config(config: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:
     """Accept what public functions take as ``config`` and return a full config dict.
 
-    A mapping that already holds the ``fields`` key is taken as a full config
-    (no copy); anything else goes through :func:`load_config`.
+    A mapping that holds every package config file (``fields``, ``provinces``,
+    ...) is taken as a full config, without a copy; anything else (None, a path,
+    a partial override such as ``{"fields": {"years": [...]}}``) goes through
+    :func:`load_config`.
+
+    Examples
+    --------
+    >>> cfg = load_config()
+    >>> resolve_config(cfg) is cfg
+    True
+    >>> resolve_config({"fields": {"years": [2024, 2025, 2026]}})["provinces"]["quotas"]["other"]["park"]
+    1
     """
-    if isinstance(config, Mapping) and "fields" in config:
+    if isinstance(config, Mapping) and set(_package_config()) <= set(config):
         return config  # type: ignore[return-value]
     return load_config(config)
 
