@@ -138,8 +138,6 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     out.to_parquet(path, index=False)
 
 
-#: the former private name; validation/__init__.py still imports it (to be switched to write_parquet)
-
 #: kinds of the applicants columns that are not form fields (added by intake)
 EXTRA_APPLICANT_KINDS = {"seq": "number", "in_summary": "bool", "source_file": "text"}
 
