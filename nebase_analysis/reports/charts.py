@@ -35,6 +35,8 @@ __all__ = [
     "box_by_group",
     "rank_intervals",
     "radar",
+    "RadarRenderer",
+    "show_png",
     "html_link",
     "stacked_barh",
     "indicator_grid",
@@ -273,28 +275,123 @@ def rank_intervals(frame, *, label: str, rank: str, low: str, high: str, status:
     return fig
 
 
-def radar(labels: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str, config=None):
-    """Radar chart of several series over the same axes (values on a common 0–100 scale)."""
+def _radar_axes(fig, labels: Sequence[str], names: Sequence[str], cfg, title: str):
+    """Polar axes with the radar's fixed parts; returns ``(ax, lines, fills)`` (one per series, empty data)."""
     import numpy as np
-
-    cfg = resolve_config(config)
-    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon
 
     k = len(labels)
     ang = np.linspace(0, 2 * np.pi, k, endpoint=False)
-    fig = plt.figure(figsize=(4.2, 4.2))
     ax = fig.add_subplot(projection="polar")
-    for (name, vals), col in zip(series.items(), _palette(cfg, len(series))):
-        v = np.asarray(vals, dtype=float)
-        v = np.where(np.isfinite(v), v, 0.0)
-        ax.plot(np.r_[ang, ang[:1]], np.r_[v, v[:1]], color=col, lw=1.5, label=name)
-        ax.fill(np.r_[ang, ang[:1]], np.r_[v, v[:1]], color=col, alpha=0.12)
+    lines, fills = [], []
+    for name, col in zip(names, _palette(cfg, len(names))):
+        (ln,) = ax.plot(np.r_[ang, ang[:1]], np.zeros(k + 1), color=col, lw=1.5, label=name)
+        poly = Polygon(np.zeros((k + 1, 2)), closed=True, color=col, alpha=0.12, lw=0)
+        ax.add_patch(poly)
+        lines.append(ln)
+        fills.append(poly)
     ax.set_xticks(ang, [str(s) for s in labels], fontsize=8)
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75], ["25", "50", "75"], fontsize=6)
     ax.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.25, 1.12))
     ax.set_title(title, fontsize=10)
+    return ax, ang, lines, fills
+
+
+def _radar_set(ang, lines, fills, series: Sequence[Sequence[float]]) -> None:
+    import numpy as np
+
+    for vals, ln, poly in zip(series, lines, fills):
+        v = np.asarray(vals, dtype=float)
+        v = np.where(np.isfinite(v), v, 0.0)
+        r = np.r_[v, v[:1]]
+        ln.set_ydata(r)
+        poly.set_xy(np.column_stack([np.r_[ang, ang[:1]], r]))
+
+
+def radar(labels: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str, config=None):
+    """Radar chart of several series over the same axes (values on a common 0–100 scale).
+
+    Missing values are drawn at 0. For many charts with the same axes (one per applicant),
+    :class:`RadarRenderer` draws the same chart on one reused figure, several times faster.
+    """
+    import matplotlib.pyplot as plt
+
+    cfg = resolve_config(config)
+    fig = plt.figure(figsize=tuple(cfg["reports"]["charts"]["radar_figsize"]))
+    _, ang, lines, fills = _radar_axes(fig, labels, list(series), cfg, title)
+    _radar_set(ang, lines, fills, list(series.values()))
     return fig
+
+
+class RadarRenderer:
+    """PNG radar charts, one per applicant, drawn on one reused figure per set of axes.
+
+    Creating a polar figure and finding its tight bounding box costs more than drawing it.
+    The renderer builds one figure per ``(labels, series names)``, checks its texts against
+    the CJK font and measures its tight bounding box once, then for every chart only updates
+    the lines and filled polygons and saves with that fixed box (one draw per chart). The
+    axes have fixed limits (0–100), so the box does not depend on the data; the bytes of
+    a chart depend only on its own data.
+
+    Examples
+    --------
+    >>> cfg = setup_notebook()
+    >>> r = RadarRenderer(title="维度得分", config=cfg)
+    >>> a = r.png(["甲", "乙", "丙"], {"本主体": [10, 50, 90], "同组中位数": [50, 50, 50]})
+    >>> b = r.png(["甲", "乙", "丙"], {"本主体": [90, 50, 10], "同组中位数": [50, 50, 50]})
+    >>> a[:4] == b"\\x89PNG" and a != b
+    True
+    >>> a == r.png(["甲", "乙", "丙"], {"本主体": [10, 50, 90], "同组中位数": [50, 50, 50]})
+    True
+    >>> r.close()
+    """
+
+    def __init__(self, *, title: str, config=None):
+        self.cfg = resolve_config(config)
+        self.title = title
+        self._figs: dict = {}
+
+    def _figure(self, labels: tuple, names: tuple):
+        key = (labels, names)
+        if key not in self._figs:
+            from matplotlib.figure import Figure
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            from nebase_analysis.reports.fonts import MissingGlyphError, missing_glyphs
+
+            charts = self.cfg["reports"]["charts"]
+            fig = Figure(figsize=tuple(charts["radar_figsize"]), dpi=charts["dpi"])
+            FigureCanvasAgg(fig)
+            _, ang, lines, fills = _radar_axes(fig, labels, names, self.cfg, self.title)
+            bad = missing_glyphs("".join(figure_texts(fig)), self.cfg)
+            if bad:
+                raise MissingGlyphError(f"图表文字中有字体无法显示的字符：{''.join(bad)}")
+            bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)  # what bbox_inches="tight" uses
+            self._figs[key] = (fig, ang, lines, fills, bbox)
+        return self._figs[key]
+
+    def png(self, labels: Sequence[str], series: Mapping[str, Sequence[float]]) -> bytes:
+        """The chart of ``series`` (name → one value per label, 0–100) as PNG bytes."""
+        fig, ang, lines, fills, bbox = self._figure(tuple(str(s) for s in labels), tuple(series))
+        _radar_set(ang, lines, fills, list(series.values()))
+        charts = self.cfg["reports"]["charts"]
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=charts["dpi"], bbox_inches=bbox, metadata=dict(charts["png_metadata"]))
+        return buf.getvalue()
+
+    def close(self) -> None:
+        """Drop the figures."""
+        self._figs.clear()
+
+
+def show_png(data: bytes):
+    """Display PNG bytes (e.g. from :meth:`RadarRenderer.png`) as an embedded image; returns the ``Image``."""
+    from IPython.display import Image, display
+
+    img = Image(data=data, format="png")
+    display(img)
+    return img
 
 
 def html_link(href: str, text: str):
@@ -330,17 +427,29 @@ def stacked_barh(wide, *, title: str, xlabel: str = "", config=None):
 def indicator_grid(long, domain: str, *, title: str, ncols: int = 4, config=None):
     """Small multiples: one box plot per indicator, the domain's values beside the national ones.
 
-    ``long`` holds one category (``indicator, label, domain, raw``).
+    ``long`` holds one category (``indicator, label, domain, raw``). Indicators the domain
+    has no value for (not in its indicator set) are left out. The grid has a fixed layout
+    (margins in inches from ``reports.charts.grid``), not ``tight_layout``: measuring every
+    small axes' tick labels twice cost more than drawing them.
     """
     import math
 
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     cfg = resolve_config(config)
-    inds = list(dict.fromkeys(long["indicator"]))
+    g = cfg["reports"]["charts"]["grid"]
+    has = long.loc[(long["domain"] == domain) & long["raw"].notna(), "indicator"]
+    inds = [i for i in dict.fromkeys(long["indicator"]) if i in set(has)]
     labels = long.drop_duplicates("indicator").set_index("indicator")["label"]
     nrows = max(1, math.ceil(len(inds) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.2 * nrows), squeeze=False)
+    w, h = g["cell"][0] * ncols, g["cell"][1] * nrows + g["top"] + g["bottom"]
+    fig = Figure(figsize=(w, h))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    fig.subplots_adjust(left=g["left"] / w, right=1 - g["right"] / w, top=1 - g["top"] / h, bottom=g["bottom"] / h,
+                        wspace=g["wspace"], hspace=g["hspace"])
     colour = _palette(cfg, 1)[0]
     for ax, ind in zip(axes.flat, inds):
         sub = long[long["indicator"] == ind]
@@ -353,5 +462,4 @@ def indicator_grid(long, domain: str, *, title: str, ncols: int = 4, config=None
     for ax in list(axes.flat)[len(inds):]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     return fig

@@ -3,8 +3,12 @@
 How a run goes:
 
 1. :func:`nebase_analysis.reports.prepare.prepare_report_data` reads the processed tables
-   once and writes the tables every notebook reads (``reports/_data/*.parquet``).
-2. :func:`plan_reports` lists one job per report (type × domain / category / province).
+   once and writes the tables every notebook reads (derived data, so under the processed
+   folder: ``data/processed/report_data/*.parquet``).
+2. :func:`plan_reports` lists one job per report (type × domain / category / province);
+   :func:`queue_order` hands them to the workers longest first (estimated from
+   ``reports.execution.cost`` and the number of applicants a report covers), so that the
+   workers finish together.
 3. A pool of ``jobs`` worker processes each starts one Jupyter kernel (``python3``, the
    kernelspec of the running environment) and imports the heavy modules in it once. For
    every notebook the worker resets the kernel to its clean start state and checks the
@@ -12,8 +16,9 @@ How a run goes:
    the notebook with papermill's Python API through the ``nebase-warm`` papermill engine
    (papermill's own nbclient engine, given the worker's kernel manager), and exports it
    with nbconvert in the same process.
-4. A failed notebook is kept as the executed ``.ipynb`` under ``reports/_executed`` with
-   its error, named in the summary and on the index page, never exported as a report.
+4. A failed notebook is kept as the executed ``.ipynb`` under ``reports/_failed`` with
+   its error, named in the summary and on the index page, never exported as a report. A
+   report that succeeds leaves its HTML only (no second copy with code).
 5. ``reports/index.html`` links every report and states the run's provenance.
 
 Examples
@@ -35,7 +40,8 @@ from typing import Any, Mapping, Sequence
 
 from nebase_analysis.config import domain_table, province_table, resolve_config
 
-__all__ = ["ReportJob", "ReportResult", "RunSummary", "plan_reports", "run_reports", "notebooks_dir", "configure_parser", "run_cli"]
+__all__ = ["ReportJob", "ReportResult", "RunSummary", "plan_reports", "queue_order", "run_reports", "notebooks_dir",
+           "configure_parser", "run_cli"]
 
 ENGINE_NAME = "nebase-warm"
 
@@ -70,7 +76,8 @@ class ReportJob:
     notebook: str
     params: dict
     html: str
-    executed: str
+    #: where the executed notebook is kept when the report fails (relative to the reports folder)
+    failed_notebook: str
     group: dict = field(default_factory=dict)
 
 
@@ -82,6 +89,8 @@ class ReportResult:
     error: str | None = None
     anchors: list = field(default_factory=list)
     detail: str | None = None
+    #: seconds spent readying the kernel, executing the notebook, exporting HTML
+    phases: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -95,12 +104,21 @@ class RunSummary:
     def failed(self) -> list:
         return [r for r in self.results if not r.ok]
 
+    def by_type(self) -> dict:
+        """``{type: (reports, seconds summed over the workers)}`` in run order."""
+        out: dict = {}
+        for r in self.results:
+            n, sec = out.get(r.job.type, (0, 0.0))
+            out[r.job.type] = (n + 1, sec + r.seconds)
+        return out
+
     def text(self) -> str:
         """A Chinese summary for the terminal."""
         ok = sum(r.ok for r in self.results)
         lines = [f"报告：成功 {ok} 份，失败 {len(self.failed)} 份，用时 {self.seconds:.1f} 秒"]
+        lines.append("  各类用时（各进程合计）：" + "，".join(f"{t} {n} 份 {sec:.1f} 秒" for t, (n, sec) in self.by_type().items()))
         for r in self.failed:
-            lines.append(f"  失败：{r.job.title}（{r.job.notebook}）→ 执行记录 {r.job.executed}\n        {r.error}")
+            lines.append(f"  失败：{r.job.title}（{r.job.notebook}）→ 执行记录 {r.job.failed_notebook}\n        {r.error}")
         if self.index is not None:
             lines.append(f"索引页：{self.index}")
         return "\n".join(lines)
@@ -126,7 +144,7 @@ def plan_reports(
     processed_dir : path, optional
         The processed tables (default ``data/processed``), passed to the notebooks.
     data_dir : path, optional
-        The prepared tables the notebooks read (default ``reports_dir / reports.prepared_dir``).
+        The prepared tables the notebooks read (default ``processed_dir / reports.prepared_dir``).
     only : str or sequence of str, optional
         Report types to keep (``ranking``, ``distribution``, ``province``, ``data_quality``,
         ``expert_panel``, ``profiles``).
@@ -145,7 +163,6 @@ def plan_reports(
     cfg = resolve_config(config if config is not None else config_path)
     rcfg = cfg["reports"]
     reports_dir = Path(reports_dir).resolve()
-    data_dir = Path(data_dir).resolve() if data_dir else reports_dir / rcfg["prepared_dir"]
     types = [only] if isinstance(only, str) else list(only or rcfg["order"])
     unknown = [t for t in types if t not in rcfg["types"]]
     if unknown:
@@ -159,7 +176,9 @@ def plan_reports(
     provinces = province_table(cfg)
     cats = list(rcfg["category_labels"])
     processed_dir = Path(processed_dir).resolve() if processed_dir else Path("data/processed").resolve()
-    base = {"processed_dir": str(processed_dir), "data_dir": str(data_dir), "config_path": str(Path(config_path).resolve()) if config_path else ""}
+    data_dir = Path(data_dir).resolve() if data_dir else processed_dir / rcfg["prepared_dir"]
+    base = {"processed_dir": str(processed_dir), "data_dir": str(data_dir), "reports_dir": str(reports_dir),
+            "config_path": str(Path(config_path).resolve()) if config_path else ""}
     jobs: list[ReportJob] = []
 
     def add(rtype, slug, title, params, group):
@@ -172,7 +191,7 @@ def plan_reports(
                 notebook=tcfg["notebook"],
                 params={**base, **params},
                 html=f"{rtype}/{slug}.html" if tcfg["over"] != "none" else f"{rtype}.html",
-                executed=f"{rcfg['executed_dir']}/{rtype}/{slug}.ipynb",
+                failed_notebook=f"{rcfg['failed_dir']}/{rtype}/{slug}.ipynb",
                 group=group,
             )
         )
@@ -205,6 +224,52 @@ def plan_reports(
     return jobs
 
 
+def queue_order(jobs: Sequence[ReportJob], overview, config: str | Path | Mapping[str, Any] | None = None) -> list[ReportJob]:
+    """The jobs longest first (the order workers take them), so that parallel workers finish together.
+
+    A job's estimated cost is ``base + per_applicant × n`` (seconds, from
+    ``reports.execution.cost.<type>``), ``n`` the number of applicants the report covers
+    (its domain × category, its domain, its province, or all). Ties keep the plan's order.
+
+    Parameters
+    ----------
+    jobs : sequence of ReportJob
+        From :func:`plan_reports`.
+    overview : DataFrame
+        ``applicant_id, domain, category, province`` (the prepared ``overview`` table).
+    config : path, mapping or None
+        Configuration.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ov = pd.DataFrame({"applicant_id": ["a", "b", "c"], "domain": ["软件", "软件", "人工智能"],
+    ...                    "category": ["park", "enterprise", "enterprise"], "province": "广东省"})
+    >>> [j.slug for j in queue_order(plan_reports("reports", only="profiles"), ov)][:2]
+    ['software', 'ai']
+    """
+    cost = resolve_config(config)["reports"]["execution"]["cost"]
+    doms = overview["domain"].value_counts()
+    cats = overview.groupby(["domain", "category"]).size()
+    provs = overview["province"].value_counts()
+
+    def covered(job: ReportJob) -> int:
+        g = job.group
+        if "category" in g:
+            return int(cats.get((g["domain"], g["category"]), 0))
+        if "domain" in g:
+            return int(doms.get(g["domain"], 0))
+        if "province" in g and g["province"] in provs.index:
+            return int(provs[g["province"]])
+        return len(overview)
+
+    def estimate(job: ReportJob) -> float:
+        base, per = cost.get(job.type, (1.0, 0.0))
+        return float(base) + float(per) * covered(job)
+
+    return sorted(jobs, key=estimate, reverse=True)  # sorted is stable: ties keep the plan order
+
+
 # ---------------------------------------------------------------------------------------
 # Worker side: one warm kernel per process
 # ---------------------------------------------------------------------------------------
@@ -234,7 +299,14 @@ class _WarmKernel:
         self._ipc_dir = tempfile.mkdtemp(prefix="nebase-kernel-")
         self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=f"{self._ipc_dir}/k")
         run_sync(self.km.start_kernel)()
-        self.kc = BlockingKernelClient()
+        # The client's parent is the manager, so "is the kernel alive?" asks the kernel
+        # process. A client without a parent judges by the heartbeat instead, which only
+        # beats once the kernel has bound its sockets: a kernel slower than the heartbeat's
+        # 1 s period to start (two kernels starting together on a busy machine) was then
+        # taken for dead ("Kernel died before replying to kernel_info"). The client has its
+        # own session (not the manager's): papermill's client gets the manager's, and two
+        # clients of one session share a shell socket identity, so replies go astray.
+        self.kc = BlockingKernelClient(parent=self.km)
         self.kc.load_connection_info(self.km.get_connection_info())
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=self.start_timeout)
@@ -310,6 +382,7 @@ def _register_engine() -> None:
             try:
                 return client.execute()
             finally:
+                _WORKER["last_nb"] = nb_man.nb  # kept for the failed-notebook record
                 if client.kc is not None:
                     client.kc.stop_channels()
 
@@ -331,16 +404,24 @@ def _worker_init(settings: dict) -> None:
     Finalize(kernel, kernel.shutdown, exitpriority=10)
 
 
+def _keep_failed(nb, path: Path) -> None:
+    """Write the executed notebook of a failed report, with papermill's error markers when it has a cell error."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+
+    if nb is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        raise_for_execution_errors(nb, str(path))  # writes the notebook with the error marked, then raises
+    except PapermillExecutionError:
+        return
+    nbformat.write(nb, str(path))
+
+
 def _worker_run(job: ReportJob) -> ReportResult:
-    """Run one job; a kernel failure (not an error in the notebook) is retried once on a fresh kernel."""
-    res = _worker_run_once(job)
-    if not res.ok and res.detail is not None:
-        _WORKER["kernel"].shutdown()
-        res = _worker_run_once(job)
-    return res
-
-
-def _worker_run_once(job: ReportJob) -> ReportResult:
+    """Run one job on the worker's warm kernel; export its HTML, or keep the executed notebook if it fails."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -350,15 +431,23 @@ def _worker_run_once(job: ReportJob) -> ReportResult:
     kernel: _WarmKernel = _WORKER["kernel"]
     reports_dir = Path(s["reports_dir"])
     html_path = reports_dir / job.html
-    executed = reports_dir / job.executed
+    failed = reports_dir / job.failed_notebook
     html_path.unlink(missing_ok=True)  # never leave a stale report of a failed notebook
-    executed.parent.mkdir(parents=True, exist_ok=True)
+    failed.unlink(missing_ok=True)  # nor the record of an earlier failure
+    _WORKER["last_nb"] = None
+    phases = {}
     t0 = time.perf_counter()
+
+    def fail(error, detail=None):
+        _keep_failed(_WORKER.get("last_nb"), failed)
+        return ReportResult(job, False, time.perf_counter() - t0, error, detail=detail, phases=phases)
+
     try:
         kernel.ready()
+        phases["ready"] = time.perf_counter() - t0
         nb = pm.execute_notebook(
             str(Path(s["notebooks_dir"]) / job.notebook),
-            str(executed),
+            None,  # a report that succeeds leaves only its HTML
             parameters=job.params,
             engine_name=ENGINE_NAME,
             kernel_name=s["kernel"],
@@ -368,19 +457,23 @@ def _worker_run_once(job: ReportJob) -> ReportResult:
             start_timeout=s["start_timeout"],
         )
         kernel.runs += 1
+        phases["execute"] = time.perf_counter() - t0 - phases["ready"]
     except PapermillExecutionError as exc:
         kernel.runs += 1
-        return ReportResult(job, False, time.perf_counter() - t0, f"第 {exc.exec_count} 个单元出错：{exc.ename}: {exc.evalue}")
+        return fail(f"第 {exc.exec_count} 个单元出错：{exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, notebook missing, ...
-        kernel.shutdown()
-        return ReportResult(job, False, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}", detail=traceback.format_exc(limit=-4))
+        kernel.shutdown()  # the next job starts a fresh kernel
+        return fail(f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=-4))
+    t1 = time.perf_counter()
     try:
         page = export_html(nb, title=job.title, footer_html=s["footer"], exporter=_WORKER["exporter"])
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(page, encoding="utf-8")
     except Exception as exc:
-        return ReportResult(job, False, time.perf_counter() - t0, f"导出 HTML 失败：{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=2)}")
-    return ReportResult(job, True, time.perf_counter() - t0)
+        _WORKER["last_nb"] = nb
+        return fail(f"导出 HTML 失败：{type(exc).__name__}: {exc}", traceback.format_exc(limit=2))
+    phases["export"] = time.perf_counter() - t1
+    return ReportResult(job, True, time.perf_counter() - t0, phases=phases)
 
 
 def _worker_restarts(_: Any = None) -> int:
@@ -405,6 +498,7 @@ def run_reports(
     raw_dir: str | Path | None = None,
     progress: bool = True,
     when: str | None = None,
+    timings: str | Path | None = None,
 ) -> RunSummary:
     """Prepare the report tables, run every report notebook, export HTML, write the index.
 
@@ -413,8 +507,9 @@ def run_reports(
     processed_dir : path
         The processed tables (``data/processed``).
     reports_dir : path
-        Output folder (``reports``): ``index.html``, ``<type>/<slug>.html``, ``_data/`` (prepared
-        tables), ``_executed/`` (executed notebooks).
+        Output folder (``reports``): ``index.html``, ``<type>/<slug>.html``, and ``_failed/``
+        (the executed notebooks of failed reports, only when some fail). The tables prepared
+        for the notebooks go to ``<processed_dir>/report_data`` (``reports.prepared_dir``).
     only, domain, province
         Restrict the run (see :func:`plan_reports`).
     jobs : int, optional
@@ -427,6 +522,8 @@ def run_reports(
         Show a tqdm progress bar on stderr.
     when : str, optional
         The time of the run to state (default: now).
+    timings : path, optional
+        Write one CSV row per report (``type, slug, ok, seconds, ready, execute, export``).
 
     Returns
     -------
@@ -446,10 +543,12 @@ def run_reports(
     reports_dir = Path(reports_dir).resolve()
     processed_dir = Path(processed_dir).resolve()
     reports_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = reports_dir / rcfg["prepared_dir"]
-    prepare_report_data(processed_dir, data_dir, cfg)
-    inputs = [p for p in (raw_dir, processed_dir) if p is not None]
+    data_dir = processed_dir / rcfg["prepared_dir"]
+    # provenance: the raw inputs and the stages' processed tables (not the report tables derived from them)
+    inputs = [Path(raw_dir)] if raw_dir is not None else []
+    inputs += sorted(p for p in processed_dir.rglob("*") if p.is_file() and data_dir not in p.parents)
     prov = provenance(inputs, cfg, when=when, root=Path.cwd())
+    prepare_report_data(processed_dir, data_dir, cfg)
     plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, only=only, domain=domain, province=province, config=cfg, config_path=config_path)
     ecfg = rcfg["execution"]
     settings = {
@@ -461,6 +560,10 @@ def run_reports(
         "notebooks_dir": str(notebooks_dir()),
         "footer": footer_html(prov),
     }
+    import pandas as pd
+
+    overview = pd.read_parquet(data_dir / "overview.parquet")
+    queue = queue_order(plan, overview, cfg)
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(plan) or 1))
     results: list[ReportResult] = []
     restarts = 0
@@ -469,7 +572,7 @@ def run_reports(
         if n_workers == 1:
             _worker_init(settings)
             try:
-                for job in plan:
+                for job in queue:
                     results.append(_worker_run(job))
                     bar.update(1)
                 restarts = _worker_restarts()
@@ -479,7 +582,7 @@ def run_reports(
         else:
             ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
             with ctx.Pool(n_workers, initializer=_worker_init, initargs=(settings,)) as pool:
-                for res in pool.imap_unordered(_worker_run, plan, chunksize=1):
+                for res in pool.imap_unordered(_worker_run, queue, chunksize=1):
                     results.append(res)
                     bar.update(1)
                     if not res.ok:
@@ -488,9 +591,6 @@ def run_reports(
                 pool.join()
     finally:
         bar.close()
-    import pandas as pd
-
-    overview = pd.read_parquet(data_dir / "overview.parquet")
     for r in results:
         if r.ok and r.job.type == "profiles":
             rows = overview[overview["domain"] == r.job.group["domain"]]
@@ -501,9 +601,23 @@ def run_reports(
         {"type": r.job.type, "title": r.job.title, "href": r.job.html, **r.job.group, "anchors": r.anchors}
         for r in results if r.ok
     ]
-    failed = [{"type": r.job.type, "title": r.job.title, "notebook": r.job.executed, "error": r.error} for r in results if not r.ok]
+    failed = [{"type": r.job.type, "title": r.job.title, "notebook": r.job.failed_notebook, "error": r.error} for r in results if not r.ok]
     index = write_index(reports, failed, prov, reports_dir, cfg)
+    if timings is not None:
+        _write_timings(results, Path(timings))
     return RunSummary(results=results, index=index, seconds=time.perf_counter() - t0, kernel_restarts=restarts)
+
+
+def _write_timings(results: Sequence[ReportResult], path: Path) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["type", "slug", "ok", "seconds", "ready", "execute", "export"])
+        for r in results:
+            w.writerow([r.job.type, r.job.slug, int(r.ok), f"{r.seconds:.3f}",
+                        *(f"{r.phases[k]:.3f}" if k in r.phases else "" for k in ("ready", "execute", "export"))])
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -518,6 +632,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", default=None, help="原始申报材料目录（给出时计入校验值）")
     parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖包内默认配置）")
     parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    parser.add_argument("--timings", default=None, metavar="CSV", help="把每份报告的用时写入此 CSV 文件")
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -526,6 +641,7 @@ def run_cli(args: argparse.Namespace) -> int:
         summary = run_reports(
             args.processed, args.reports, only=args.only, domain=args.domain, province=getattr(args, "province", None), jobs=args.jobs,
             config_path=args.config, raw_dir=getattr(args, "raw", None), progress=not getattr(args, "no_progress", False),
+            timings=getattr(args, "timings", None),
         )
     except (ValueError, FileNotFoundError) as exc:
         print(f"nebase report：{exc}", file=sys.stderr)

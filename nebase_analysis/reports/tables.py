@@ -34,6 +34,7 @@ __all__ = [
     "status_counts",
     "rank_movers",
     "dimension_profile",
+    "dimension_profiles",
     "panel_reliability",
     "require",
     "expert_leniency",
@@ -349,10 +350,41 @@ def rank_movers(method_ranks: pd.DataFrame, n: int | None = None, config=None) -
     return out.head(n).reset_index(drop=True)
 
 
+def dimension_profiles(dimension_scores: pd.DataFrame, applicants: pd.DataFrame) -> pd.DataFrame:
+    """Every applicant's dimension scores against the median of its peer group (domain × category).
+
+    Returns ``applicant_id, dimension, score, peer_median`` with each applicant's rows in
+    the order its peer group's dimensions first appear, applicants in the order of
+    ``applicants``. An applicant missing a dimension its peers have gets a missing score.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"applicant_id": list("AABB"), "dimension": ["甲", "乙"] * 2, "dimension_score": [10.0, 20.0, 30.0, 40.0]})
+    >>> a = pd.DataFrame({"applicant_id": list("AB"), "domain": "软件", "category": "park"})
+    >>> dimension_profiles(d, a).values.tolist()
+    [['A', '甲', 10.0, 20.0], ['A', '乙', 20.0, 30.0], ['B', '甲', 30.0, 20.0], ['B', '乙', 40.0, 30.0]]
+    """
+    app = applicants[["applicant_id", "domain", "category"]].reset_index(drop=True)
+    keyed = dimension_scores[["applicant_id", "dimension", "dimension_score"]].merge(app, on="applicant_id", how="inner")
+    grp = ["domain", "category"]
+    dims = keyed.drop_duplicates([*grp, "dimension"])[[*grp, "dimension"]]
+    dims = dims.assign(_dim_order=dims.groupby(grp, sort=False).cumcount())
+    med = keyed.groupby([*grp, "dimension"], sort=False)["dimension_score"].median().rename("peer_median").reset_index()
+    own = keyed.drop_duplicates(["applicant_id", "dimension"])[["applicant_id", "dimension", "dimension_score"]]
+    out = (app.assign(_app_order=np.arange(len(app)))
+           .merge(dims, on=grp, how="inner")
+           .merge(med, on=[*grp, "dimension"], how="left")
+           .merge(own, on=["applicant_id", "dimension"], how="left")
+           .sort_values(["_app_order", "_dim_order"], kind="stable"))
+    return out.rename(columns={"dimension_score": "score"})[["applicant_id", "dimension", "score", "peer_median"]].reset_index(drop=True)
+
+
 def dimension_profile(dimension_scores: pd.DataFrame, applicants: pd.DataFrame, applicant_id: str) -> pd.DataFrame:
     """One applicant's dimension scores against the median of its peer group (domain × category).
 
     Returns ``dimension, score, peer_median`` in the order the dimensions first appear.
+    For many applicants use :func:`dimension_profiles` once (the report run does, in
+    ``report_data/dimension_profiles.parquet``).
 
     Examples
     --------
@@ -361,16 +393,13 @@ def dimension_profile(dimension_scores: pd.DataFrame, applicants: pd.DataFrame, 
     >>> dimension_profile(d, a, "A").values.tolist()
     [['甲', 10.0, 20.0], ['乙', 20.0, 30.0]]
     """
-    keyed = dimension_scores.merge(applicants[["applicant_id", "domain", "category"]], on="applicant_id", how="inner")
-    me = applicants.loc[applicants["applicant_id"] == applicant_id, ["domain", "category"]]
+    me = applicants.loc[applicants["applicant_id"] == applicant_id, ["applicant_id", "domain", "category"]]
     if me.empty:
         raise KeyError(f"未知的申报主体：{applicant_id}")
-    dom, cat = me.iloc[0]
-    peers = keyed[(keyed["domain"] == dom) & (keyed["category"] == cat)]
-    order = list(dict.fromkeys(peers["dimension"]))
-    med = peers.groupby("dimension")["dimension_score"].median()
-    own = peers[peers["applicant_id"] == applicant_id].set_index("dimension")["dimension_score"]
-    return pd.DataFrame({"dimension": order, "score": [own.get(d, np.nan) for d in order], "peer_median": [med[d] for d in order]})
+    dom, cat = me.iloc[0, 1], me.iloc[0, 2]
+    peers = applicants[(applicants["domain"] == dom) & (applicants["category"] == cat)]
+    prof = dimension_profiles(dimension_scores, peers)
+    return prof[prof["applicant_id"] == applicant_id].drop(columns="applicant_id").reset_index(drop=True)
 
 
 def panel_reliability(reliability: pd.DataFrame, domain: str, measures: Sequence[str]) -> pd.DataFrame:
@@ -426,13 +455,20 @@ def expert_leniency(expert_scores: pd.DataFrame, applicant_ids: Sequence[str]) -
     return out.sort_values(["leniency", "expert_id"], kind="stable").reset_index(drop=True)
 
 
-def data_docs_link(data_dir: str | Path) -> str | None:
+def data_docs_link(reports_dir: str | Path) -> str | None:
     """Relative address (from a report at the top of the reports folder) of the GX Data Docs, if written.
 
     Looks for ``index.html`` under a folder named like ``*data_docs*`` or ``gx*`` in the
-    reports folder (the parent of ``data_dir``); None when there is none.
+    reports folder; None when there is none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "data_docs").mkdir(); _ = (d / "data_docs" / "index.html").write_text("")
+    >>> data_docs_link(d), data_docs_link(d / "data_docs")
+    ('data_docs/index.html', None)
     """
-    reports = Path(data_dir).resolve().parent
+    reports = Path(reports_dir).resolve()
     hits = sorted(p for p in reports.rglob("index.html")
                   if any("data_docs" in part or part.startswith("gx") for part in p.relative_to(reports).parts[:-1]))
     return hits[0].relative_to(reports).as_posix() if hits else None
