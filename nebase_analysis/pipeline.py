@@ -32,13 +32,18 @@ STAGES = [
 ]
 
 
-def stage_argv(stage: str, raw: str, processed: str, reports: str, config: str | None, jobs: int | None) -> list[str]:
+def stage_argv(stage: str, raw: str, processed: str, reports: str, config: str | None, jobs: int | None,
+               report_args: list[str] | None = None) -> list[str]:
     """The command-line arguments ``nebase run`` gives one stage.
+
+    ``report_args`` are extra arguments of the report stage (``--domain D``, ``--province P``).
 
     Examples
     --------
     >>> stage_argv("rank", "data/raw", "data/processed", "reports", None, 2)
     ['--processed', 'data/processed']
+    >>> stage_argv("report", "raw", "p", "r", None, None, ["--domain", "软件"])
+    ['--processed', 'p', '--reports', 'r', '--raw', 'raw', '--domain', '软件']
     """
     cfg = ["--config", config] if config else []
     argv = {
@@ -47,14 +52,21 @@ def stage_argv(stage: str, raw: str, processed: str, reports: str, config: str |
         "score": ["--processed", processed],
         "experts": ["--raw", raw, "--processed", processed],
         "rank": ["--processed", processed],
-        "report": ["--processed", processed, "--reports", reports, "--raw", raw, *(["--jobs", str(jobs)] if jobs else [])],
+        "report": ["--processed", processed, "--reports", reports, "--raw", raw, *(["--jobs", str(jobs)] if jobs else []),
+                   *(report_args or [])],
     }[stage]
     return argv + cfg
 
 
 def run_pipeline(raw: str = "data/raw", processed: str = "data/processed", reports: str = "reports", *,
-                 config: str | None = None, jobs: int | None = None, stages: list[str] | None = None) -> int:
-    """Run the stages in order; return 0, or the failing stage's exit code (2 when a stage is missing)."""
+                 config: str | None = None, jobs: int | None = None, stages: list[str] | None = None,
+                 report_domain: str | None = None, report_province: str | None = None) -> int:
+    """Run the stages in order; return 0, or the failing stage's exit code (2 when a stage is missing).
+
+    ``report_domain`` / ``report_province`` restrict the report stage as ``nebase report
+    --domain`` / ``--province`` do (the other stages always process the whole batch).
+    """
+    report_args = [*(["--domain", report_domain] if report_domain else []), *(["--province", report_province] if report_province else [])]
     wanted = stages or [s for s, _, _ in STAGES]
     Path(processed).mkdir(parents=True, exist_ok=True)
     Path(reports).mkdir(parents=True, exist_ok=True)
@@ -70,7 +82,7 @@ def run_pipeline(raw: str = "data/raw", processed: str = "data/processed", repor
             raise
         parser = argparse.ArgumentParser(prog=f"nebase {name}")
         module.configure_parser(parser)
-        args = parser.parse_args(stage_argv(name, raw, processed, reports, config, jobs))
+        args = parser.parse_args(stage_argv(name, raw, processed, reports, config, jobs, report_args))
         t0 = time.perf_counter()
         print(f"—— {label}（nebase {name}）", file=sys.stderr)
         code = int(module.run_cli(args) or 0)
@@ -92,8 +104,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖包内默认配置）")
     parser.add_argument("--jobs", type=int, default=None, help="并行进程数（默认：CPU 核数）")
     parser.add_argument("--only", action="append", choices=[s for s, _, _ in STAGES], help="只运行这些阶段（可重复）")
+    parser.add_argument("--domain", default=None, help="报告阶段只生成该领域的报告（其他阶段仍处理整个批次）")
+    parser.add_argument("--province", default=None, help="报告阶段只生成该省份（或“全国”）的省份报告")
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``nebase run``; prints the path of ``reports/index.html`` at the end."""
-    return run_pipeline(args.raw, args.processed, args.reports, config=args.config, jobs=args.jobs, stages=args.only)
+    return run_pipeline(args.raw, args.processed, args.reports, config=args.config, jobs=args.jobs, stages=args.only,
+                        report_domain=getattr(args, "domain", None), report_province=getattr(args, "province", None))

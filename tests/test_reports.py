@@ -1,25 +1,61 @@
-"""Reports: each notebook run once on a small batch (one runner call), HTML checked."""
+"""Reports on a small real batch: two domains of the synthetic national batch, written as raw
+material and taken through ``nebase run`` (ingest, validate, score, experts, rank, report).
+
+Every report type is executed once; its HTML is checked (no code, no outside address,
+Chinese text, no missing glyph, provenance footer). ``nebase run`` twice on the same raw
+inputs gives identical processed tables and reports apart from their time stamps, and leaves
+the raw inputs unchanged.
+"""
 from __future__ import annotations
 
+import contextlib
+import html
+import json
 import re
+import shutil
+import sys
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from _report_fixture import NASTY, write_small_batch
+from _report_fixture import NASTY, shared_dir, tree_sha256, write_small_raw
 from nebase_analysis.reports.html import check_html
-from nebase_analysis.reports.runner import plan_reports, run_reports
+from nebase_analysis.reports.runner import _WarmKernel, notebooks_dir, plan_reports, queue_order, run_reports
 
 NOTEBOOK_TYPES = ["ranking", "distribution", "province", "data_quality", "expert_panel", "profiles"]
+DOMAIN, DOMAIN_ID = "软件", "software"
+#: ISO time of a run, as stated in report footers and on the index page
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)")
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("rep")
-    processed = write_small_batch(root / "processed")
-    summary = run_reports(processed, root / "reports", only=NOTEBOOK_TYPES, domain="软件", province="全国",
-                          jobs=2, progress=False, when="2026-05-01T00:00:00+00:00")
-    return root, summary
+def nebase_run(root: Path, raw: Path) -> int:
+    """``nebase run`` in ``root`` (relative processed/reports folders, as a user runs it)."""
+    from nebase_analysis.pipeline import run_pipeline
+
+    with contextlib.chdir(root):
+        return run_pipeline(str(raw), "processed", "reports", jobs=2, report_domain=DOMAIN, report_province="全国")
+
+
+def _build(folder: Path) -> None:
+    raw = write_small_raw(folder / "raw")
+    (folder / "raw_sha256.json").write_text(json.dumps(tree_sha256(raw)))
+    (folder / "run1").mkdir()
+    assert nebase_run(folder / "run1", raw) == 0
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory) -> Path:
+    """The small batch's raw folder and a first ``nebase run`` of it (``run1/processed``, ``run1/reports``)."""
+    return shared_dir(tmp_path_factory, "reports-small-batch", _build)
+
+
+def report_pages(reports: Path) -> list[Path]:
+    """The pages the report stage writes (reports of every type and the index)."""
+    types = plan_reports(reports)
+    dirs = {j.html.split("/")[0] for j in types if "/" in j.html}
+    return sorted([p for d in dirs for p in (reports / d).glob("*.html")] + list(reports.glob("*.html")))
 
 
 def test_plan_counts_full_set():
@@ -27,57 +63,177 @@ def test_plan_counts_full_set():
     counts = {t: sum(j.type == t for j in jobs) for t in NOTEBOOK_TYPES}
     assert counts == {"ranking": 20, "distribution": 10, "province": 33, "data_quality": 1, "expert_panel": 10, "profiles": 10}
     assert len({j.html for j in jobs}) == len(jobs)
+    # the report tables are derived data: under the processed folder, not the reports folder
+    assert {j.params["data_dir"] for j in jobs} == {str(Path("data/processed/report_data").resolve())}
 
 
-@pytest.mark.slow
-def test_every_notebook_runs_and_exports_clean_html(run):
-    root, summary = run
-    assert [r.error for r in summary.results if not r.ok] == []
-    types = sorted({r.job.type for r in summary.results})
-    assert types == sorted(NOTEBOOK_TYPES)
-    for r in summary.results:
-        page = (root / "reports" / r.job.html).read_text(encoding="utf-8")
-        assert check_html(page) == [], r.job.html
-        assert not re.search(r"""<(?:script|link|img)[^>]+(?:src|href)\s*=\s*["']?https?://""", page, re.I)
-        assert "<script>alert(1)" not in page
+def test_queue_is_longest_first():
+    overview = pd.DataFrame({"applicant_id": [f"a{i}" for i in range(7)], "domain": ["软件"] * 5 + ["人工智能"] * 2,
+                             "category": ["enterprise"] * 4 + ["park"] * 3, "province": "广东省"})
+    jobs = plan_reports("reports", domain="软件")
+    cost = {"ranking": [1.0, 1.0], "distribution": [4.5, 0.0], "expert_panel": [0.5, 0.0], "profiles": [0.0, 1.0]}
+    q = queue_order(jobs, overview, {"reports": {"execution": {"cost": cost}}})
+    assert sorted(j.html for j in q) == sorted(j.html for j in jobs)
+    # ranking 软件 enterprise: 1 + 4 = 5; profiles 软件: 5 applicants = 5 (tie: plan order); distribution 4.5;
+    # ranking 软件 park: 1 + 1 = 2; expert panel 0.5
+    assert [j.html for j in q] == ["ranking/software-enterprise.html", "profiles/software.html", "distribution/software.html",
+                                   "ranking/software-park.html", "expert_panel/software.html"]
+
+
+def test_every_report_type_runs_and_exports_clean_html(small):
+    reports = small / "run1" / "reports"
+    pages = report_pages(reports)
+    names = {p.relative_to(reports).as_posix() for p in pages}
+    assert names == {"index.html", "data_quality.html", "distribution/software.html", "expert_panel/software.html",
+                     "profiles/software.html", "province/national.html", "ranking/software-park.html",
+                     "ranking/software-enterprise.html"}
+    for page_path in pages:
+        page = page_path.read_text(encoding="utf-8")
+        assert check_html(page) == [], page_path
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.I), page_path
+        assert "T.load_table" not in page and "import pandas" not in page  # no code cell leaked
         assert re.search(r"[\u4e00-\u9fff]{4,}", page)
         assert "Glyph" not in page and "missing from font" not in page
-        assert "sha256:" in page and "2026-05-01T00:00:00+00:00" in page  # provenance footer
-    ranking = (root / "reports" / "ranking" / "software-park.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in ranking
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;甲园区" in ranking
+        assert "sha256:" in page and STAMP.search(page), page_path  # provenance footer
+        assert "<script>alert(1)" not in page
+    # charts are embedded; an applicant's name is escaped wherever it is shown
+    profiles = (reports / "profiles" / "software.html").read_text(encoding="utf-8")
+    processed = small / "run1" / "processed"
+    app = pd.read_parquet(processed / "applicants.parquet")
+    mine = app[app["domain"] == DOMAIN]
+    assert profiles.count("data:image/png;base64,") == len(mine)  # one radar per applicant
+    for aid in mine["applicant_id"]:
+        assert f'id="{aid}"' in profiles
+    nasty = app.loc[app["name"].str.contains("<script>", regex=False)]  # intake makes its brackets full-width
+    assert nasty[["domain", "category"]].values.tolist() == [[DOMAIN, "park"]]
+    assert nasty["name"].iloc[0] == NASTY.replace("(", "（").replace(")", "）")
+    escaped = html.escape(nasty["name"].iloc[0])
+    assert escaped.startswith("&lt;script&gt;alert")
+    assert escaped in profiles
+    assert escaped in (reports / "ranking" / f"{DOMAIN_ID}-park.html").read_text(encoding="utf-8")
+    # the national province report shows every applicant of the small batch
+    national = (reports / "province" / "national.html").read_text(encoding="utf-8")
+    assert f"全国：共 {len(app)} 个申报主体" in national
 
 
-@pytest.mark.slow
-def test_index_links_every_report_and_states_provenance(run):
-    root, summary = run
-    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
-    for r in summary.results:
-        assert f'href="{r.job.html}"' in index
-    assert 'href="profiles/software.html#P-GD-01"' in index
-    assert "applicants.parquet" in index and check_html(index) == []
+def test_report_data_in_processed_and_no_notebook_copies(small):
+    processed, reports = small / "run1" / "processed", small / "run1" / "reports"
+    assert sorted(p.name for p in (processed / "report_data").glob("*.parquet")) == [
+        "dimension_profiles.parquet", "indicators_long.parquet", "overview.parquet"]
+    assert list(reports.rglob("*.ipynb")) == []  # successful reports leave only HTML
+    assert not (reports / "_failed").exists() and not (reports / "_data").exists()
+    overview = pd.read_parquet(processed / "report_data" / "overview.parquet")
+    assert len(overview) == len(pd.read_parquet(processed / "applicants.parquet"))
 
 
-@pytest.mark.slow
-def test_failed_notebook_is_kept_named_and_not_exported(tmp_path):
-    processed = write_small_batch(tmp_path / "processed")
+def test_index_links_every_report_and_states_provenance(small):
+    reports = small / "run1" / "reports"
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for p in report_pages(reports):
+        if p.name != "index.html":
+            assert f'href="{p.relative_to(reports).as_posix()}"' in index
+    app = pd.read_parquet(small / "run1" / "processed" / "applicants.parquet")
+    for aid in app.loc[app["domain"] == DOMAIN, "applicant_id"]:
+        assert f'href="profiles/{DOMAIN_ID}.html#{aid}"' in index
+    assert "processed/applicants.parquet" in index and "report_data" not in index
+    assert check_html(index) == []
+
+
+def test_dimension_profiles_match_one_by_one(small):
+    from nebase_analysis.reports.tables import dimension_profile
+
+    processed = small / "run1" / "processed"
+    prepared = pd.read_parquet(processed / "report_data" / "dimension_profiles.parquet")
+    dims = pd.read_parquet(processed / "dimension_scores.parquet")
+    app = pd.read_parquet(processed / "applicants.parquet")
+    for aid in app["applicant_id"].iloc[::9]:
+        one = dimension_profile(dims, app, aid)
+        mine = prepared[prepared["applicant_id"] == aid].drop(columns="applicant_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, one)
+        assert len(one) >= 3
+
+
+def test_failed_notebook_is_kept_named_and_not_exported(small, tmp_path):
+    processed = tmp_path / "processed"
+    shutil.copytree(small / "run1" / "processed", processed)
     (processed / "expert_scores.parquet").unlink()
-    s = run_reports(processed, tmp_path / "reports", only=["expert_panel", "distribution"], domain="软件", jobs=1, progress=False)
-    bad = {r.job.type: r for r in s.results}
-    assert bad["distribution"].ok
-    assert not bad["expert_panel"].ok and "expert_scores.parquet" in bad["expert_panel"].error
-    assert not (tmp_path / "reports" / "expert_panel" / "software.html").exists()
-    assert (tmp_path / "reports" / "_executed" / "expert_panel" / "software.ipynb").exists()
+    s = run_reports(processed, tmp_path / "reports", only=["expert_panel", "data_quality"], domain=DOMAIN, jobs=1, progress=False)
+    res = {r.job.type: r for r in s.results}
+    assert res["data_quality"].ok
+    assert not res["expert_panel"].ok and "expert_scores.parquet" in res["expert_panel"].error
+    assert not (tmp_path / "reports" / "expert_panel" / f"{DOMAIN_ID}.html").exists()
+    kept = tmp_path / "reports" / "_failed" / "expert_panel" / f"{DOMAIN_ID}.ipynb"
+    nb = json.loads(kept.read_text(encoding="utf-8"))
+    errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["ename"] == "FileNotFoundError"
+    assert [p.name for p in (tmp_path / "reports").rglob("*.ipynb")] == [kept.name]  # the report that worked left none
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "生成失败" in index and "expert_panel/software.html" not in index
+    assert "生成失败" in index and f"expert_panel/{DOMAIN_ID}.html" not in index
 
 
-@pytest.mark.slow
-def test_reports_identical_apart_from_time(run, tmp_path):
-    root, _ = run
-    s = run_reports(root / "processed", tmp_path / "again", only=["ranking"], domain="软件", jobs=1, progress=False,
-                    when="2026-05-01T00:00:00+00:00")
-    for r in s.results:
-        a = (root / "reports" / r.job.html).read_text(encoding="utf-8")
-        b = (tmp_path / "again" / r.job.html).read_text(encoding="utf-8")
-        assert a == b
+def test_nebase_run_twice_gives_identical_outputs(small, tmp_path):
+    raw = small / "raw"
+    (tmp_path / "run2").mkdir()
+    assert nebase_run(tmp_path / "run2", raw) == 0
+    # raw inputs unchanged by two runs
+    assert tree_sha256(raw) == json.loads((small / "raw_sha256.json").read_text())
+    a, b = small / "run1", tmp_path / "run2"
+    tables = sorted(p.relative_to(a / "processed") for p in (a / "processed").rglob("*.parquet"))
+    assert tables == sorted(p.relative_to(b / "processed") for p in (b / "processed").rglob("*.parquet"))
+    assert len(tables) > 20
+    for t in tables:
+        pd.testing.assert_frame_equal(pd.read_parquet(a / "processed" / t), pd.read_parquet(b / "processed" / t), obj=str(t))
+    pages = report_pages(a / "reports")
+    assert [p.relative_to(a / "reports") for p in pages] == [p.relative_to(b / "reports") for p in report_pages(b / "reports")]
+    for p in pages:
+        rel = p.relative_to(a / "reports")
+        one, two = p.read_bytes(), (b / "reports" / rel).read_bytes()
+        norm = [STAMP.sub("<time>", x.decode("utf-8")) for x in (one, two)]
+        assert norm[0] == norm[1], rel
+        assert len(STAMP.findall(one.decode("utf-8"))) >= 1
+    # the correction workbooks under reports/ differ only in their creation time (docProps/core.xml)
+    books = sorted(p.relative_to(a / "reports") for p in (a / "reports").rglob("*.xlsx"))
+    assert books and books == sorted(p.relative_to(b / "reports") for p in (b / "reports").rglob("*.xlsx"))
+    for rel in books:
+        with zipfile.ZipFile(a / "reports" / rel) as za, zipfile.ZipFile(b / "reports" / rel) as zb:
+            assert za.namelist() == zb.namelist()
+            assert [n for n in za.namelist() if n != "docProps/core.xml" and za.read(n) != zb.read(n)] == [], rel
+    # (the GX Data Docs are kept per validation run, in folders named by the run's time)
+
+
+def test_explore_notebook_runs(small, tmp_path):
+    import papermill as pm
+
+    processed = small / "run1" / "processed"
+    nb = pm.execute_notebook(str(notebooks_dir() / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
+                             parameters={"processed_dir": str(processed)}, kernel_name="python3", progress_bar=False,
+                             cwd=str(notebooks_dir()))
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    first_park = pd.read_parquet(processed / "applicants.parquet").query("category == 'park'")["applicant_id"].iloc[0]
+    assert first_park in html and "<table" in html
+
+
+def test_warm_kernel_starts_when_the_kernel_is_slow_to_come_up(tmp_path, monkeypatch):
+    """A kernel slower than the heartbeat period (1 s) to start is not taken for dead.
+
+    The kernelspec waits 2 s before starting the kernel. A client judging liveness by the
+    heartbeat raised "Kernel died before replying to kernel_info" here; the warm kernel's
+    client asks its manager (the process is alive) and waits.
+    """
+    spec = tmp_path / "kernels" / "nebase-slow"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": ["sh", "-c", f"sleep 2; exec {sys.executable} -m ipykernel_launcher -f {{connection_file}}"],
+        "display_name": "slow", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    k = _WarmKernel("nebase-slow", start_timeout=60, max_runs=10)
+    try:
+        k.start()
+        assert len(k.baseline) == 64  # the clean-state fingerprint
+        k.ready()
+        assert k.restarts == 0
+    finally:
+        k.shutdown()

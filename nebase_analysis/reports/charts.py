@@ -106,17 +106,18 @@ def figure_png(fig, config: str | Path | Mapping[str, Any] | None = None) -> byt
     return buf.getvalue()
 
 
-def show(fig, config: str | Path | Mapping[str, Any] | None = None):
-    """Display ``fig`` as an embedded PNG and close it; returns the IPython ``Image``."""
+def show(fig, config: str | Path | Mapping[str, Any] | None = None) -> None:
+    """Display ``fig`` as an embedded PNG and close it.
+
+    Returns nothing, so a ``charts.show(...)`` on the last line of a cell is not shown twice.
+    """
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
 
     try:
-        img = Image(data=figure_png(fig, config), format="png")
+        data = figure_png(fig, config)
     finally:
         plt.close(fig)
-    display(img)
-    return img
+    show_png(data)
 
 
 def html_table(frame, *, index: bool = False, float_format: str = "{:,.2f}", caption: str | None = None, max_rows: int | None = None):
@@ -385,13 +386,11 @@ class RadarRenderer:
         self._figs.clear()
 
 
-def show_png(data: bytes):
-    """Display PNG bytes (e.g. from :meth:`RadarRenderer.png`) as an embedded image; returns the ``Image``."""
+def show_png(data: bytes) -> None:
+    """Display PNG bytes (e.g. from :meth:`RadarRenderer.png`) as an embedded image."""
     from IPython.display import Image, display
 
-    img = Image(data=data, format="png")
-    display(img)
-    return img
+    display(Image(data=data, format="png"))
 
 
 def html_link(href: str, text: str):
