@@ -3,7 +3,11 @@
 Naive: for one notebook of each report type, ``papermill`` CLI then ``jupyter nbconvert``
 CLI (``--to html --no-input``), one after another, timed; extrapolated to the full set by
 the number of reports of each type. Ours: :func:`nebase_analysis.reports.runner.run_reports`
-on the whole set (warm kernels, 2 workers). Both read the same processed tables.
+on the whole set (warm kernels, 2 workers, longest report first). Both read the same
+processed tables and the same prepared report tables (``processed/report_data``).
+
+Prints the wall time of both, their ratio, and per report type the seconds the runner's
+workers spent (summed over the workers) next to the naive seconds per report.
 
 Usage::
 
@@ -76,15 +80,16 @@ def main() -> int:
         summary = run_reports(processed, tmp / "ours", jobs=args.jobs, progress=False)
         ours = time.perf_counter() - t0
         n_ok = sum(r.ok for r in summary.results)
-        prepare_report_data(processed, tmp / "naive" / "_data")
-        plan = plan_reports(tmp / "naive", processed_dir=processed, data_dir=tmp / "naive" / "_data")
+        data_dir = prepare_report_data(processed)["overview"].parent
+        plan = plan_reports(tmp / "naive", processed_dir=processed, data_dir=data_dir)
         naive_total, per_type = naive(plan, processed, tmp / "naive")
     print(f"reports: {len(plan)} ({n_ok} ok with the runner)")
     print(f"naive (papermill CLI + nbconvert CLI, sequential; one per type, extrapolated): {naive_total:.1f} s")
-    for t, s in per_type.items():
-        print(f"  {t}: {s:.2f} s per report")
     print(f"nebase report (warm kernels, {args.jobs} workers): {ours:.1f} s")
     print(f"ratio: {naive_total / ours:.1f}x")
+    print("per type: reports, runner s summed over workers (mean per report), naive s per report")
+    for t, (n, sec) in summary.by_type().items():
+        print(f"  {t}: {n}, {sec:.1f} s ({sec / n:.2f} s), naive {per_type[t]:.2f} s")
     return 0
 
 
