@@ -47,6 +47,7 @@ def naive(plan, processed: Path, out: Path) -> tuple[float, dict]:
     from nebase_analysis.reports.runner import notebooks_dir
 
     bindir = Path(sys.executable).parent
+    out.mkdir(parents=True, exist_ok=True)
     per_type = {}
     seen = set()
     for job in plan:
