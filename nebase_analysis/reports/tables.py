@@ -2,7 +2,7 @@
 
 The notebooks only call these and draw what they return. Inputs are the processed tables
 of the pipeline (``data/processed``) and the tables :mod:`~nebase_analysis.reports.prepare`
-writes once per run (``reports/_data``).
+writes once per run (``data/processed/report_data``).
 
 Examples
 --------
