@@ -97,3 +97,21 @@ def test_import_is_light():
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_every_validation_rule_has_a_severity_and_a_chinese_label():
+    v = load_config()["validation"]
+    assert set(v["severity"]) == set(v["rule_labels"])
+    assert set(v["severity"].values()) <= set(v["severity_labels"])
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in v["rule_labels"].values())
+
+
+def test_validation_rules_in_code_are_all_configured():
+    """Every rule id the validation code can emit has a severity and label (no silent English ids)."""
+    import pathlib
+    import re
+
+    src = "".join(p.read_text(encoding="utf-8") for p in pathlib.Path("nebase_analysis/validation").glob("*.py"))
+    emitted = set(re.findall(r'rule\s*=\s*"([a-z]+_[a-z_]+)"', src)) | set(re.findall(r'"rule":\s*"([a-z]+_[a-z_]+)"', src))
+    assert emitted, "the pattern must find the rules the code emits"
+    assert emitted <= set(load_config()["validation"]["rule_labels"]), emitted - set(load_config()["validation"]["rule_labels"])

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from nebase_analysis.config import resolve_config
+from nebase_analysis.config import category_labels, resolve_config
 
 __all__ = ["sha256_file", "config_hash", "dotted", "package_version", "provenance", "footer_html", "write_index"]
 
@@ -256,7 +256,7 @@ def write_index(
         for key, rs in groups.items():
             links = []
             for r in rs:
-                label = rcfg["category_labels"].get(r.get("category"), "") if r.get("category") else ""
+                label = category_labels(cfg).get(r.get("category"), "") if r.get("category") else ""
                 links.append(f'<a href="{e(r["href"], quote=True)}">{e(label or key)}</a>')
                 for anchor, text in r.get("anchors", []) or []:
                     links.append(f'<a class="nb-note" href="{e(r["href"] + "#" + anchor, quote=True)}">{e(text)}</a>')

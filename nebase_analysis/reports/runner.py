@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from nebase_analysis.config import domain_table, province_table, resolve_config
+from nebase_analysis.config import category_labels, domain_table, province_table, resolve_config
 
 __all__ = ["ReportJob", "ReportResult", "RunSummary", "plan_reports", "queue_order", "run_reports", "notebooks_dir",
            "configure_parser", "run_cli"]
@@ -174,7 +174,7 @@ def plan_reports(
             raise ValueError(f"未知的领域：{domain}；可用：{'、'.join(domains.name)}")
         domains = hit
     provinces = province_table(cfg)
-    cats = list(rcfg["category_labels"])
+    cats = list(category_labels(cfg))
     processed_dir = Path(processed_dir).resolve() if processed_dir else Path("data/processed").resolve()
     data_dir = Path(data_dir).resolve() if data_dir else processed_dir / rcfg["prepared_dir"]
     base = {"processed_dir": str(processed_dir), "data_dir": str(data_dir), "reports_dir": str(reports_dir),
@@ -202,7 +202,7 @@ def plan_reports(
         if over == "domain_category":
             for d in domains.itertuples():
                 for c in cats:
-                    add(rtype, f"{d.id}-{c}", f"{tcfg['title']}：{d.name}（{rcfg['category_labels'][c]}）",
+                    add(rtype, f"{d.id}-{c}", f"{tcfg['title']}：{d.name}（{category_labels(cfg)[c]}）",
                         {"domain": d.name, "category": c}, {"domain": d.name, "category": c})
         elif over == "domain":
             for d in domains.itertuples():
@@ -567,7 +567,7 @@ def run_reports(
     data_dir = processed_dir / rcfg["prepared_dir"]
     # provenance: the raw inputs and the stages' processed tables (not the report tables derived from them)
     inputs = [Path(raw_dir)] if raw_dir is not None else []
-    inputs += sorted(p for p in processed_dir.rglob("*") if p.is_file() and data_dir not in p.parents)
+    inputs += sorted(p for p in processed_dir.rglob("*") if p.is_file() and not p.name.startswith(".") and data_dir not in p.parents)
     prov = provenance(inputs, cfg, when=when, root=Path.cwd())
     prepare_report_data(processed_dir, data_dir, cfg)
     plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, only=only, domain=domain, province=province, config=cfg, config_path=config_path)

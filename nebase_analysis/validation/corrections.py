@@ -29,7 +29,6 @@ SHEET_COLUMNS = {
     "message": "问题说明",
     "rule": "规则编号",
 }
-SEVERITY_LABELS = {"error": "错误（须更正）", "warning": "警告（请核实）", "info": "提示"}
 
 
 def correction_table(issues: pd.DataFrame, province: str, config: Any = None) -> pd.DataFrame:
@@ -54,7 +53,10 @@ def correction_table(issues: pd.DataFrame, province: str, config: Any = None) ->
     sub = sub.sort_values(["applicant_id", "_s", "field"], kind="stable")
     out = pd.DataFrame({zh: sub[col].to_numpy() if col in sub.columns else None for col, zh in headers.items()})
     out[headers["category"]] = out[headers["category"]].map(lambda c: cats.get(c, c))
-    out[headers["severity"]] = out[headers["severity"]].map(lambda s: SEVERITY_LABELS.get(s, s))
+    severity_labels = cfg["validation"]["severity_labels"]
+    out[headers["severity"]] = out[headers["severity"]].map(lambda s: severity_labels.get(s, s))
+    rule_labels = cfg["validation"]["rule_labels"]
+    out[headers["rule"]] = out[headers["rule"]].map(lambda r: f"{rule_labels[r]}（{r}）" if r in rule_labels else r)
     return out.reset_index(drop=True)
 
 
