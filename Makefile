@@ -26,6 +26,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(NEBASE) synth --out data/raw --seed $(SEED)
 	$(NEBASE) run --raw data/raw --processed data/processed --reports reports --jobs $(JOBS)
+	$(NEBASE) sheets --processed data/processed --roster data/raw/experts/roster.xlsx --out reports/score_sheets
+	@echo "报告索引（用浏览器打开）：$(CURDIR)/reports/index.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n $(JOBS)
