@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html as _html
 import io
+import numbers
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -120,12 +121,15 @@ def show(fig, config: str | Path | Mapping[str, Any] | None = None) -> None:
     show_png(data)
 
 
-def html_table(frame, *, index: bool = False, float_format: str = "{:,.2f}", caption: str | None = None, max_rows: int | None = None):
+def html_table(frame, *, index: bool = False, float_format: str = "{:,.2f}", caption: str | None = None, max_rows: int | None = None,
+               formats: Mapping[str, str] | None = None, empty: str | None = None):
     """An escaped HTML table (IPython ``HTML``) with no random ids.
 
     Every cell, header and the caption are HTML-escaped: applicants' names and texts can
-    hold ``<``, ``&`` or script. Floats are formatted with ``float_format``; missing values
-    show as ``—``.
+    hold ``<``, ``&`` or script. Numbers are formatted with ``formats[column]`` where given
+    (e.g. ``"{:.0f}"`` for ranks, ``"{:.0%}"`` for probabilities), other floats with
+    ``float_format``; missing values show as ``—``. A frame without rows gives the
+    sentence ``empty`` (when given) instead of a table of headers only.
 
     Examples
     --------
@@ -133,15 +137,24 @@ def html_table(frame, *, index: bool = False, float_format: str = "{:,.2f}", cap
     >>> h = html_table(pd.DataFrame({"得分": [1.234, None]})).data
     >>> "1.23" in h and "—" in h
     True
+    >>> html_table(pd.DataFrame({"名次": [3.0], "概率": [0.955]}), formats={"名次": "{:.0f}", "概率": "{:.0%}"}).data.count("<td>")
+    2
+    >>> html_table(pd.DataFrame({"标记": []}), empty="无").data
+    '<p class="nb-note">无</p>'
     """
     import pandas as pd
     from IPython.display import HTML
 
     df = frame if max_rows is None else frame.head(max_rows)
+    if empty is not None and len(df) == 0:
+        return HTML(f'<p class="nb-note">{_html.escape(empty)}</p>')
+    formats = dict(formats or {})
 
-    def fmt(v):
+    def fmt(v, col=None):
         if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
             return "—"
+        if col in formats and isinstance(v, numbers.Number) and not isinstance(v, bool):
+            return formats[col].format(v)
         if isinstance(v, float):
             return float_format.format(v)
         return str(v)
@@ -152,7 +165,7 @@ def html_table(frame, *, index: bool = False, float_format: str = "{:,.2f}", cap
         parts.append(f"<caption>{_html.escape(caption)}</caption>")
     parts.append("<thead><tr>" + "".join(f"<th>{_html.escape(c)}</th>" for c in cols) + "</tr></thead><tbody>")
     for idx, row in zip(df.index, df.itertuples(index=False, name=None)):
-        cells = ([fmt(idx)] if index else []) + [fmt(v) for v in row]
+        cells = ([fmt(idx)] if index else []) + [fmt(v, c) for v, c in zip(row, df.columns)]
         parts.append("<tr>" + "".join(f"<td>{_html.escape(c)}</td>" for c in cells) + "</tr>")
     parts.append("</tbody></table>")
     return HTML("".join(parts))
@@ -292,10 +305,17 @@ def _radar_axes(fig, labels: Sequence[str], names: Sequence[str], cfg, title: st
         lines.append(ln)
         fills.append(poly)
     ax.set_xticks(ang, [str(s) for s in labels], fontsize=8)
+    # axis labels clear of the outer ring: aligned away from the centre, with a gap
+    for lab, a in zip(ax.get_xticklabels(), ang):
+        c, s = np.cos(a), np.sin(a)  # angle 0 points right (matplotlib's polar default)
+        lab.set_horizontalalignment("left" if c > 0.1 else "right" if c < -0.1 else "center")
+        lab.set_verticalalignment("bottom" if s > 0.1 else "top" if s < -0.1 else "center")
+    ax.tick_params(axis="x", pad=4)
     ax.set_ylim(0, 100)
-    ax.set_yticks([25, 50, 75], ["25", "50", "75"], fontsize=6)
-    ax.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.25, 1.12))
-    ax.set_title(title, fontsize=10)
+    ax.set_yticks([25, 50, 75], ["25", "50", "75"], fontsize=6, color="#7f7f7f")
+    ax.set_rlabel_position(90 + 180 / max(k, 1))  # between the first two axes, off any axis line
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    ax.set_title(title, fontsize=10, pad=22)
     return ax, ang, lines, fills
 
 
@@ -456,9 +476,27 @@ def indicator_grid(long, domain: str, *, title: str, ncols: int = 4, config=None
         nat = sub["raw"].dropna().to_numpy()
         ax.boxplot([dom, nat], tick_labels=["本领域", "全国"], widths=0.6, patch_artist=True,
                    boxprops={"facecolor": colour, "alpha": 0.35}, flierprops={"markersize": 3})
-        ax.set_title(str(labels[ind]), fontsize=8)
+        ax.set_title(_wrap(str(labels[ind]), g.get("title_chars", 14)), fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(inds):]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, y=1 - 0.15 / h, va="top")  # in the top margin, above the subplot titles
     return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a (Chinese) label into lines of at most ``width`` characters, at most two lines.
+
+    Examples
+    --------
+    >>> _wrap("主导产业营业收入年均增长率（2023—2025年）", 14)
+    '主导产业营业收入年均增长率\n（2023—2025年）'
+    >>> _wrap("智能工厂占比", 14)
+    '智能工厂占比'
+    """
+    if len(text) <= width:
+        return text
+    cut = text.find("（")
+    if 0 < cut <= width and len(text) - cut <= width + 2:
+        return text[:cut] + "\n" + text[cut:]
+    return text[:width] + "\n" + text[width:]

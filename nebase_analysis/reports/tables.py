@@ -39,6 +39,10 @@ __all__ = [
     "require",
     "expert_leniency",
     "data_docs_link",
+    "corrections_links",
+    "display_labels",
+    "relabel",
+    "reliability_gaps",
 ]
 
 #: which stage writes which processed table (for error messages)
@@ -472,3 +476,111 @@ def data_docs_link(reports_dir: str | Path) -> str | None:
     hits = sorted(p for p in reports.rglob("index.html")
                   if any("data_docs" in part or part.startswith("gx") for part in p.relative_to(reports).parts[:-1]))
     return hits[0].relative_to(reports).as_posix() if hits else None
+
+
+def corrections_links(reports_dir: str | Path, config=None) -> pd.DataFrame:
+    """The province correction workbooks under the reports folder, as relative addresses.
+
+    Looks in ``<reports_dir>/<reports.links.corrections>`` (where ``nebase validate`` writes
+    one ``<省份>.xlsx`` per province with issues). Returns ``province, href`` in the
+    province order of ``provinces.yaml`` (other names after, sorted); empty when none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "corrections").mkdir()
+    >>> for n in ["广东省", "北京市"]: _ = (d / "corrections" / f"{n}.xlsx").write_bytes(b"")
+    >>> corrections_links(d).values.tolist()
+    [['北京市', 'corrections/北京市.xlsx'], ['广东省', 'corrections/广东省.xlsx']]
+    """
+    cfg = resolve_config(config)
+    sub = cfg["reports"]["links"]["corrections"]
+    folder = Path(reports_dir) / sub
+    books = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+    order = {u["name"]: i for i, u in enumerate(cfg["provinces"]["units"])}
+    rows = sorted(((b.stem, f"{sub}/{b.name}") for b in books), key=lambda r: (order.get(r[0], len(order)), r[0]))
+    return pd.DataFrame(rows, columns=["province", "href"])
+
+
+def display_labels(config=None) -> dict[str, dict]:
+    """Chinese labels of every id a report shows, from configuration.
+
+    Keys: ``rule`` and ``severity`` (validation.yaml), ``criterion`` (criteria.yaml, plus the
+    expert total), ``category`` (fields.yaml), ``method`` and ``measure`` and ``flag_level``
+    (reports.yaml ``labels``), ``bool`` (True/False → 是/否).
+
+    Examples
+    --------
+    >>> L = display_labels()
+    >>> L["rule"]["growth_mismatch"], L["method"]["offsets"], L["criterion"]["total"], L["bool"][True]
+    ('增长率与金额不符', '专家偏差校正', '总分', '是')
+    """
+    from nebase_analysis.config import category_labels, criteria_table
+
+    cfg = resolve_config(config)
+    labels = cfg["reports"]["labels"]
+    agg = cfg["ranking"]["aggregation"]
+    return {
+        "rule": dict(cfg["validation"]["rule_labels"]),
+        "severity": dict(cfg["validation"]["severity_labels"]),
+        "criterion": {**criteria_table(cfg).set_index("id")["name"].to_dict(), agg["total_id"]: agg["total_name"]},
+        "category": dict(category_labels(cfg)),
+        "method": dict(labels["methods"]),
+        "measure": dict(labels["measures"]),
+        "flag_level": dict(labels["flag_levels"]),
+        "bool": {True: labels["yes"], False: labels["no"]},
+    }
+
+
+def relabel(frame: pd.DataFrame, columns: Mapping[str, Mapping], *, rename: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Replace ids by their labels in some columns (unknown ids kept), then rename columns.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    columns : mapping
+        Column → ``{id: label}`` (e.g. from :func:`display_labels`).
+    rename : mapping, optional
+        Column → shown heading; columns not named keep theirs.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"rule": ["growth_mismatch", "x"], "n": [1, 2]})
+    >>> relabel(d, {"rule": {"growth_mismatch": "增长率与金额不符"}}, rename={"rule": "规则"}).values.tolist()
+    [['增长率与金额不符', 1], ['x', 2]]
+    """
+    out = frame.copy()
+    for col, mapping in columns.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, m=mapping: m.get(v, v) if isinstance(v, (str, bool, np.bool_)) else v).astype(object)
+    return out.rename(columns=dict(rename or {}))
+
+
+def reliability_gaps(reliability: pd.DataFrame, domain: str, config=None) -> pd.DataFrame:
+    """Panels of a domain too small for ICC and Kendall's W, with the reason in Chinese.
+
+    A panel (category) lacks them when every ``reports.expert_panel.needs_min_targets``
+    measure is missing and its complete block has fewer than
+    ``ranking.reliability.min_targets`` applicants (``n_targets``). Returns
+    ``category, n_targets, reason``; empty when every panel has them.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"domain": "软件", "category": ["park", "park", "enterprise"], "criterion": "tasks",
+    ...                   "measure": ["ICC2", "alpha_interval", "ICC2"], "value": [None, 0.4, 0.7], "n_targets": [2, 5, 30]})
+    >>> reliability_gaps(r, "软件").values.tolist()
+    [['park', 2, '园区组完整评分的申报主体仅 2 个（少于 3 个），不计算 ICC 与肯德尔和谐系数 W']]
+    """
+    from nebase_analysis.config import category_labels
+
+    cfg = resolve_config(config)
+    need = set(cfg["reports"]["expert_panel"]["needs_min_targets"])
+    min_targets = int(cfg["ranking"]["reliability"]["min_targets"])
+    cats = category_labels(cfg)
+    r = reliability[(reliability["domain"] == domain) & reliability["measure"].isin(need)]
+    rows = []
+    for cat, g in r.groupby("category", sort=False):
+        n = int(pd.to_numeric(g["n_targets"], errors="coerce").max()) if "n_targets" in g else 0
+        if g["value"].isna().all() and n < min_targets:
+            rows.append((cat, n, f"{cats.get(cat, cat)}组完整评分的申报主体仅 {n} 个（少于 {min_targets} 个），不计算 ICC 与肯德尔和谐系数 W"))
+    return pd.DataFrame(rows, columns=["category", "n_targets", "reason"])
