@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from nebase_analysis.config import category_labels, resolve_config
 
-__all__ = ["sha256_file", "config_hash", "dotted", "package_version", "provenance", "footer_html", "write_index"]
+__all__ = ["sha256_file", "config_hash", "dotted", "package_version", "provenance", "combined_sha256", "footer_html", "write_index"]
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -156,15 +156,26 @@ def _value_text(v: Any) -> str:
     return str(v)
 
 
-def footer_html(prov: Mapping[str, Any], *, max_inputs: int = 12) -> str:
-    """The provenance block shown at the foot of every report (every value escaped).
+def combined_sha256(inputs: Sequence[Mapping[str, Any]]) -> str:
+    """One checksum of all inputs: SHA-256 of the lines ``path\\0sha256\\n`` in the given (path) order.
 
-    With more than ``max_inputs`` inputs, it lists the first ones and gives one combined
-    checksum of all (the index page lists them all).
+    Examples
+    --------
+    >>> combined_sha256([{"path": "a", "sha256": "0" * 64}]) == combined_sha256([{"path": "a", "sha256": "0" * 64}])
+    True
+    """
+    return hashlib.sha256("".join(f"{r['path']}\0{r['sha256']}\n" for r in inputs).encode()).hexdigest()
+
+
+def footer_html(prov: Mapping[str, Any]) -> str:
+    """The provenance block shown at the foot of every report and of the index (every value escaped).
+
+    States the time, version, configuration checksum and key values, and the number of
+    input files with one combined checksum (:func:`combined_sha256`); the per-file list
+    (path, bytes, SHA-256) sits in a collapsed ``<details>`` element, however long.
     """
     e = html.escape
     inputs = list(prov["inputs"])
-    combined = hashlib.sha256("".join(f"{r['path']}\0{r['sha256']}\n" for r in inputs).encode()).hexdigest()
     lines = [
         "<table>",
         f"<tr><td>生成时间</td><td>{e(prov['generated_at'])}</td></tr>",
@@ -173,12 +184,14 @@ def footer_html(prov: Mapping[str, Any], *, max_inputs: int = 12) -> str:
     ]
     for k, v in prov["config_values"].items():
         lines.append(f"<tr><td>配置 {e(k)}</td><td><code>{e(_value_text(v))}</code></td></tr>")
-    lines.append(f"<tr><td>输入文件</td><td>{len(inputs)} 个，合并校验值 <code>sha256:{e(combined)}</code></td></tr>")
-    for r in inputs[:max_inputs]:
-        lines.append(f"<tr><td></td><td>{e(r['path'])} <code>sha256:{e(r['sha256'])}</code></td></tr>")
-    if len(inputs) > max_inputs:
-        lines.append(f"<tr><td></td><td>……其余 {len(inputs) - max_inputs} 个见索引页</td></tr>")
+    lines.append(f"<tr><td>输入文件</td><td>{len(inputs)} 个，合并校验值 <code>sha256:{e(combined_sha256(inputs))}</code></td></tr>")
     lines.append("</table>")
+    if inputs:
+        lines.append(f'<details class="nb-inputs"><summary>逐个文件的校验值（{len(inputs)} 个）</summary>')
+        lines.append("<table><thead><tr><th>文件</th><th>字节</th><th>SHA-256</th></tr></thead><tbody>")
+        for r in inputs:
+            lines.append(f"<tr><td>{e(r['path'])}</td><td>{int(r['bytes'])}</td><td><code>{e(r['sha256'])}</code></td></tr>")
+        lines.append("</tbody></table></details>")
     return "\n".join(lines)
 
 
@@ -211,13 +224,21 @@ def write_index(
         The written page.
     """
     from nebase_analysis.reports.html import report_css
+    from nebase_analysis.reports.tables import corrections_links, data_docs_link
 
     cfg = resolve_config(config)
     rcfg = cfg["reports"]
+    cats = category_labels(cfg)
     e = html.escape
+
+    def a(href, text, cls=None):
+        c = f' class="{cls}"' if cls else ""
+        return f'<a{c} href="{e(href, quote=True)}">{e(text)}</a>'
+
     by_type: dict[str, list[Mapping[str, Any]]] = {}
     for r in reports:
         by_type.setdefault(r["type"], []).append(r)
+    types = [t for t in rcfg["order"] if t in by_type]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -225,49 +246,78 @@ def write_index(
         "<title>国家新兴产业发展示范基地申报分析报告</title>",
         f"<style>\n{report_css()}\n</style></head><body><main class=\"nb-report\">",
         "<h1>国家新兴产业发展示范基地申报分析报告</h1>",
-        f"<p>共 {len(reports)} 份报告" + (f"，<span class=\"nb-warn\">{len(failed)} 份生成失败</span>" if failed else "") + "。",
-        "所有报告均为离线可读的单个 HTML 文件（图表已内嵌，不访问任何外部地址）。</p>",
+        f"<p>本次共生成 {len(reports)} 份报告" + (f"，<span class=\"nb-warn\">{len(failed)} 份生成失败</span>（见下）" if failed else "")
+        + "。每份报告都是可离线阅读的单个 HTML 文件（图表已内嵌，不访问任何外部地址），页脚注明所用数据、配置与软件版本。"
+        "建议先看数据质量报告与各省更正工作簿，确认申报数据已更正；再按领域查阅排名报告、指标分布与专家评审报告；"
+        "评审会上逐个查阅申报主体概况；与各省沟通时使用省份报告。</p>",
+        '<table class="nb-table nb-guide"><thead><tr><th>报告</th><th>用途</th><th>份数</th></tr></thead><tbody>',
     ]
+    for t in types:
+        tcfg = rcfg["types"][t]
+        parts.append(f'<tr><td>{a("#" + t, tcfg["title"])}</td><td>{e(tcfg.get("purpose", ""))}</td><td>{len(by_type[t])}</td></tr>')
+    parts.append("</tbody></table>")
     if failed:
         parts.append('<h2 id="failed">生成失败的报告</h2><ul>')
         for f in failed:
-            parts.append(
-                f'<li class="nb-warn">{e(f["title"])}：{e(f["error"])}（执行记录：'
-                f'<a href="{e(f["notebook"], quote=True)}">{e(f["notebook"])}</a>）</li>'
-            )
+            parts.append(f'<li class="nb-warn">{e(f["title"])}：{e(f["error"])}（执行记录：{a(f["notebook"], f["notebook"])}）</li>')
         parts.append("</ul>")
-    for rtype in rcfg["order"]:
-        items = by_type.get(rtype)
-        if not items:
+
+    # data checks: the data quality report, the GX Data Docs, the correction workbooks
+    parts.append('<h2 id="data">数据核查</h2><ul>')
+    for r in by_type.get("data_quality", []):
+        parts.append(f'<li id="data_quality">{a(r["href"], r["title"])}：核查问题汇总。</li>')
+    docs = data_docs_link(reports_dir)
+    parts.append(f'<li>{a(docs, "Great Expectations 数据文档")}：逐项数据质量期望的核查结果。</li>' if docs
+                 else '<li class="nb-note">本次未生成 Great Expectations 数据文档（运行 nebase validate 时生成）。</li>')
+    books = corrections_links(reports_dir, cfg)
+    folder = rcfg["links"]["corrections"]
+    if len(books):
+        links = "、".join(a(h, p) for p, h in zip(books["province"], books["href"]))
+        parts.append(f'<li>{a(folder + "/", "更正工作簿文件夹")}（{len(books)} 个省份，发给各省核实更正）：{links}</li>')
+    else:
+        parts.append('<li class="nb-note">本次未生成更正工作簿（运行 nebase validate 时按省份生成）。</li>')
+    parts.append("</ul>")
+
+    # by domain: one row per domain, one column per domain report type
+    dom_types = [t for t in types if rcfg["types"][t]["over"] in ("domain", "domain_category")]
+    if dom_types:
+        parts.append('<h2 id="domains">按领域</h2><table class="nb-table"><thead><tr><th>领域</th>'
+                     + "".join(f'<th id="{e(t, quote=True)}">{e(rcfg["types"][t]["title"])}</th>' for t in dom_types) + "</tr></thead><tbody>")
+        domains = list(dict.fromkeys(r["domain"] for t in dom_types for r in by_type[t]))
+        for d in domains:
+            cells = []
+            for t in dom_types:
+                rs = [r for r in by_type[t] if r.get("domain") == d]
+                if rcfg["types"][t]["over"] == "domain_category":
+                    cells.append(" · ".join(a(r["href"], cats.get(r.get("category"), r.get("category") or "")) for r in rs))
+                else:
+                    cells.append(" · ".join(a(r["href"], "查看") for r in rs))
+            parts.append(f"<tr><td><b>{e(d)}</b></td>" + "".join(f"<td>{c or '—'}</td>" for c in cells) + "</tr>")
+        parts.append("</tbody></table>")
+        prof = [r for r in by_type.get("profiles", []) if r.get("anchors")]
+        if prof:
+            parts.append('<p class="nb-note">按申报主体查阅概况（展开各领域）：</p>')
+            for r in prof:
+                links = "、".join(a(r["href"] + "#" + anchor, text) for anchor, text in r["anchors"])
+                parts.append(f'<details class="nb-applicants"><summary>{e(r.get("domain") or r["title"])}（{len(r["anchors"])} 个）</summary>'
+                             f"<p>{links}</p></details>")
+
+    for t in types:
+        tcfg = rcfg["types"][t]
+        if tcfg["over"] in ("domain", "domain_category") or t == "data_quality":
             continue
-        tcfg = rcfg["types"][rtype]
-        parts.append(f'<h2 id="{e(rtype, quote=True)}">{e(tcfg["title"])}（{len(items)} 份）</h2>')
-        groups: dict[str, list[Mapping[str, Any]]] = {}
-        for r in items:
-            key = r.get("domain") or r.get("province") or ""
-            groups.setdefault(key, []).append(r)
-        if len(groups) == 1 and "" in groups:
-            parts.append("<ul>")
-            for r in items:
-                parts.append(f'<li><a href="{e(r["href"], quote=True)}">{e(r["title"])}</a></li>')
-            parts.append("</ul>")
-            continue
-        parts.append('<ul class="nb-index">' if tcfg["over"] == "province" else "<ul>")
-        for key, rs in groups.items():
-            links = []
-            for r in rs:
-                label = category_labels(cfg).get(r.get("category"), "") if r.get("category") else ""
-                links.append(f'<a href="{e(r["href"], quote=True)}">{e(label or key)}</a>')
-                for anchor, text in r.get("anchors", []) or []:
-                    links.append(f'<a class="nb-note" href="{e(r["href"] + "#" + anchor, quote=True)}">{e(text)}</a>')
-            sep = "、" if r.get("anchors") else " · "
-            parts.append(f"<li><b>{e(key)}</b>：{sep.join(links)}</li>")
-        parts.append("</ul>")
-    parts.append("<h2 id=\"inputs\">输入文件与校验值</h2><table class=\"nb-table\"><thead><tr><th>文件</th><th>字节</th><th>SHA-256</th></tr></thead><tbody>")
-    for r in prov["inputs"]:
-        parts.append(f"<tr><td>{e(r['path'])}</td><td>{r['bytes']}</td><td><code>{e(r['sha256'])}</code></td></tr>")
-    parts.append("</tbody></table></main>")
-    parts.append(f'<footer class="nb-footer">\n{footer_html(prov, max_inputs=0)}\n</footer></body></html>')
+        items = by_type[t]
+        if tcfg["over"] == "province":
+            national = tcfg.get("national")
+            first = [r for r in items if r.get("province") == national]
+            rest = [r for r in items if r.get("province") != national]
+            links = "".join(f"<li>{a(r['href'], r.get('province') or r['title'])}</li>" for r in first + rest)
+            parts.append(f'<h2 id="{e(t, quote=True)}">{e(tcfg["title"])}（{len(items)} 份）</h2><ul class="nb-flow">{links}</ul>')
+        else:
+            links = "".join(f"<li>{a(r['href'], r['title'])}</li>" for r in items)
+            parts.append(f'<h2 id="{e(t, quote=True)}">{e(tcfg["title"])}</h2><ul>{links}</ul>')
+    parts.append("</main>")
+    parts.append(f'<footer class="nb-footer">\n{footer_html(prov)}\n</footer></body></html>')
     out = Path(reports_dir) / "index.html"
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return out
