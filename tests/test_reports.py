@@ -237,3 +237,67 @@ def test_warm_kernel_starts_when_the_kernel_is_slow_to_come_up(tmp_path, monkeyp
         assert k.restarts == 0
     finally:
         k.shutdown()
+
+
+def test_reports_show_chinese_labels_not_ids(small):
+    """What a ministry reader sees: rule, method, measure ids replaced by their Chinese labels."""
+    from nebase_analysis.config import load_config
+
+    cfg = load_config()
+    reports, processed = small / "run1" / "reports", small / "run1" / "processed"
+    issues = pd.read_parquet(processed / "issues.parquet")
+    rules = sorted(set(issues["rule"]))
+    assert rules
+    dq = (reports / "data_quality.html").read_text(encoding="utf-8")
+    nat = (reports / "province" / "national.html").read_text(encoding="utf-8")
+    for rule in rules:
+        assert rule not in dq and rule not in nat, rule
+        assert f"<td>{html.escape(cfg['validation']['rule_labels'][rule])}</td>" in dq
+    assert "<th>error</th>" not in dq and f"<th>{cfg['validation']['severity_labels']['error']}</th>" in dq
+    ranking = (reports / "ranking" / f"{DOMAIN_ID}-enterprise.html").read_text(encoding="utf-8")
+    methods = sorted(set(pd.read_parquet(processed / "method_comparison.parquet")["method"]))
+    for m in methods:
+        assert f"<th>{m}</th>" not in ranking and f"<th>{cfg['reports']['labels']['methods'][m]}</th>" in ranking
+    # rank bounds as whole numbers, probabilities as percentages (the final ranking table)
+    final = ranking.split("<tbody>")[1].split("</tbody>")[0]
+    fr = pd.read_parquet(processed / "final_ranking.parquet").query("domain == @DOMAIN and category == 'enterprise'")
+    top = fr.sort_values(["rank", "applicant_id"]).iloc[0]
+    row = next(r for r in final.split("<tr>") if f"<td>{top['applicant_id']}</td>" in r)
+    assert f"<td>{int(top['rank_low'])}</td><td>{int(top['rank_high'])}</td><td>{top['p_selected']:.0%}</td>" in row
+    assert not re.search(r"<td>\d+\.00</td><td>\d+\.00</td>", final)
+    panel = (reports / "expert_panel" / f"{DOMAIN_ID}.html").read_text(encoding="utf-8")
+    for m in cfg["reports"]["expert_panel"]["measures"]:
+        assert f"<th>{html.escape(cfg['reports']['labels']['measures'][m])}</th>" in panel
+    rel = pd.read_parquet(processed / "reliability.parquet")
+    small_panels = rel[(rel["domain"] == DOMAIN) & (rel["measure"] == "ICC2")].groupby("category")["value"].apply(lambda v: v.isna().all())
+    for cat, missing in small_panels.items():
+        label = {"park": "园区", "enterprise": "企业"}[cat]
+        assert (f"{label}组完整评分的申报主体仅" in panel) == bool(missing), cat
+    flags = pd.read_parquet(processed / "expert_flags.parquet")
+    if flags.empty:
+        assert "无：本领域没有专家或申报主体被标记" in panel and "<th>标记</th>" not in panel
+
+
+def test_index_guides_and_links_data_checks(small):
+    reports = small / "run1" / "reports"
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert (reports / "data_docs" / "index.html").exists() and 'href="data_docs/index.html"' in index
+    books = sorted((reports / "corrections").glob("*.xlsx"))
+    assert books and 'href="corrections/"' in index
+    for b in books:
+        assert f'href="corrections/{b.name}"' in index
+    from nebase_analysis.config import load_config
+
+    types = load_config()["reports"]["types"]
+    for t in NOTEBOOK_TYPES:  # the guide names every report type with its purpose
+        assert html.escape(types[t]["purpose"]) in index
+    # the footer: one count and combined checksum, the per-file list folded in <details>
+    from nebase_analysis.reports.index import combined_sha256
+
+    n_files = index.count("</code></td></tr>", index.index("<details class=\"nb-inputs\""))
+    assert n_files > 20 and f"{n_files} 个，合并校验值" in index
+    page = (reports / "data_quality.html").read_text(encoding="utf-8")
+    footer = page[page.index('<footer class="nb-footer">'):]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>\d+</td><td><code>([0-9a-f]{64})</code></td></tr>", footer)
+    assert len(rows) == n_files and footer.index("<details class=\"nb-inputs\"") < footer.index(rows[0][1])
+    assert f"sha256:{combined_sha256([{'path': html.unescape(p), 'sha256': h} for p, h in rows])}" in footer

@@ -141,10 +141,15 @@ def provenance(
         rows.append({"path": shown.as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size})
     rows.sort(key=lambda r: r["path"])
     values = {k: dotted(cfg, k, "（未配置）") for k in cfg["reports"]["footer_keys"]}
+    names = cfg["reports"].get("footer_labels") or {}
+    method_labels = cfg["reports"]["labels"]["methods"]
     return {
         "inputs": rows,
         "config_sha256": config_hash(cfg),
         "config_values": values,
+        # Chinese names of the keys, and of a value that is an aggregation method
+        "config_labels": {k: names.get(k, k) for k in values},
+        "value_labels": {k: method_labels[v] for k, v in values.items() if isinstance(v, str) and v in method_labels},
         "version": package_version(),
         "generated_at": when or datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
     }
@@ -182,8 +187,10 @@ def footer_html(prov: Mapping[str, Any]) -> str:
         f"<tr><td>软件版本</td><td>nebase-analysis {e(prov['version'])}</td></tr>",
         f"<tr><td>配置校验值</td><td><code>sha256:{e(prov['config_sha256'])}</code></td></tr>",
     ]
+    names, value_labels = prov.get("config_labels", {}), prov.get("value_labels", {})
     for k, v in prov["config_values"].items():
-        lines.append(f"<tr><td>配置 {e(k)}</td><td><code>{e(_value_text(v))}</code></td></tr>")
+        shown = f"{value_labels[k]}（<code>{e(_value_text(v))}</code>）" if k in value_labels else f"<code>{e(_value_text(v))}</code>"
+        lines.append(f"<tr><td>{e(names.get(k, k))}</td><td>{shown} <span class=\"nb-key\">{e(k)}</span></td></tr>")
     lines.append(f"<tr><td>输入文件</td><td>{len(inputs)} 个，合并校验值 <code>sha256:{e(combined_sha256(inputs))}</code></td></tr>")
     lines.append("</table>")
     if inputs:
