@@ -277,7 +277,7 @@ def write_index(
     parts.append(f'<li>{a(docs, "Great Expectations 数据文档")}：逐项数据质量期望的核查结果。</li>' if docs
                  else '<li class="nb-note">本次未生成 Great Expectations 数据文档（运行 nebase validate 时生成）。</li>')
     books = corrections_links(reports_dir, cfg)
-    folder = rcfg["links"]["corrections"]
+    folder = cfg["validation"]["output_dirs"]["corrections"]
     if len(books):
         links = "、".join(a(h, p) for p, h in zip(books["province"], books["href"]))
         parts.append(f'<li>{a(folder + "/", "更正工作簿文件夹")}（{len(books)} 个省份，发给各省核实更正）：{links}</li>')

@@ -494,7 +494,7 @@ def corrections_links(reports_dir: str | Path, config=None) -> pd.DataFrame:
     [['北京市', 'corrections/北京市.xlsx'], ['广东省', 'corrections/广东省.xlsx']]
     """
     cfg = resolve_config(config)
-    sub = cfg["reports"]["links"]["corrections"]
+    sub = cfg["validation"]["output_dirs"]["corrections"]
     folder = Path(reports_dir) / sub
     books = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
     order = {u["name"]: i for i, u in enumerate(cfg["provinces"]["units"])}

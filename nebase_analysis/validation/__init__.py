@@ -154,7 +154,7 @@ def run_cli(args) -> int:
     if result.data_docs:
         print(f"Data Docs：{result.data_docs}")
     if result.corrections:
-        print(f"各省更正工作簿：{len(result.corrections)} 个，位于 {Path(args.reports) / 'corrections'}")
+        print(f"各省更正工作簿：{len(result.corrections)} 个，位于 {result.corrections[0].parent}")
     if truth is not None:
         from nebase_analysis.validation.truth import format_scores, score
 

@@ -258,7 +258,7 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     from nebase_analysis.validation.expectations import evaluate_bounds, key_frame, run_suites
 
     keys = key_frame(applicants, cfg)
-    docs_dir = Path(reports_dir) / "data_docs" if (reports_dir is not None and data_docs) else None
+    docs_dir = Path(reports_dir) / cfg["validation"]["output_dirs"]["data_docs"] if (reports_dir is not None and data_docs) else None
     docs_index = None
     if use_gx:
         try:
@@ -311,7 +311,7 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     if reports_dir is not None:
         from nebase_analysis.validation.corrections import write_corrections
 
-        result.corrections = write_corrections(issues, Path(reports_dir) / "corrections", cfg)
+        result.corrections = write_corrections(issues, Path(reports_dir) / cfg["validation"]["output_dirs"]["corrections"], cfg)
     return result
 
 
