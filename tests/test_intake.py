@@ -1,5 +1,6 @@
 """Intake: bad input (each case rejected with a Chinese reason, the rest read), reconciliation, ids, CLI."""
 import hashlib
+import io
 import shutil
 from pathlib import Path
 
@@ -81,6 +82,22 @@ def test_unreadable_files_are_rejected_and_the_rest_is_read(raw, damage, needle)
     damage(target)
     b = load_batch(raw, progress=False)
     row = _file_rejected(b, target, needle)
+    assert row.applicant_id == "E-GD-01"
+    assert set(b.applicants.applicant_id) == {"P-GD-01", "E-XZ-01"}
+    assert_summary_accounted(b)
+
+
+def test_really_password_protected_workbook_is_rejected(raw):
+    """A workbook encrypted with a password by Excel's own scheme (ECMA-376 agile encryption)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    target = _wb(raw, "E-GD-01")
+    plain = target.read_bytes()
+    with io.BytesIO(plain) as src, target.open("wb") as dst:
+        OOXMLFile(src).encrypt("口令123", dst)
+    assert target.read_bytes()[:8] == OLE2_SIGNATURE
+    b = load_batch(raw, progress=False)
+    row = _file_rejected(b, target, "密码")
     assert row.applicant_id == "E-GD-01"
     assert set(b.applicants.applicant_id) == {"P-GD-01", "E-XZ-01"}
     assert_summary_accounted(b)
