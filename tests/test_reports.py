@@ -212,8 +212,12 @@ def test_explore_notebook_runs(small, tmp_path):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
     html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
-    first_park = pd.read_parquet(processed / "applicants.parquet").query("category == 'park'")["applicant_id"].iloc[0]
-    assert first_park in html and "<table" in html
+    app = pd.read_parquet(processed / "applicants.parquet")
+    shown = app[(app["domain"] == app["domain"].iloc[0]) & (app["category"] == "enterprise")]
+    assert shown["applicant_id"].iloc[0] in html and f"{len(shown)} 个申报主体" in html
+    # re-validated (rule labels, not ids) and re-scored under a second configuration
+    assert "增长率与金额不符" in html and "growth_mismatch" not in html
+    assert "熵权＋几何平均" in html and "名次变动" in html
 
 
 def test_warm_kernel_starts_when_the_kernel_is_slow_to_come_up(tmp_path, monkeypatch):
