@@ -29,9 +29,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from nebase_analysis import experts, ranking  # noqa: E402
 from nebase_analysis.config import criteria_table, domain_table, load_config  # noqa: E402
+# the implementations the vectorised code replaced, kept once, as the tests' references
+from test_expert_stats_vectorised import _reference_aggregate as previous_aggregate  # noqa: E402
+from test_expert_stats_vectorised import _reference_block as previous_block  # noqa: E402
 
 CRITERIA = criteria_table(load_config()).to_dict("records")
 DOMAINS = domain_table(load_config())["name"].tolist()
@@ -90,54 +94,6 @@ def dense_offsets(g):
     constraint = np.concatenate([np.zeros(na), n_e])[None, :]
     sol, *_ = np.linalg.lstsq(np.vstack([x, constraint]), np.concatenate([g["score"].to_numpy(), [0.0]]), rcond=None)
     return sol[:na]
-
-
-def previous_block(wide):
-    """The previous greedy block: pandas shares and one ``drop`` per step."""
-    w = wide
-    while w.size and w.isna().to_numpy().any():
-        miss = w.isna()
-        row_share, col_share = miss.mean(axis=1), miss.mean(axis=0)
-        rmax, cmax = float(row_share.max()), float(col_share.max())
-        if rmax >= cmax:
-            w = w.drop(index=row_share[row_share == rmax].index[-1])
-        else:
-            w = w.drop(columns=col_share[col_share == cmax].index[-1])
-    return w
-
-
-def previous_aggregate(scores, method, cfg):
-    """The previous aggregate: one ``groupby`` group at a time with DataFrame ops."""
-    from nebase_analysis.experts import aggregation as A
-
-    maxi, names = A.criteria_maxima(None, cfg), A.criteria_names(None, cfg)
-    df = A.prepare_scores(scores, None, None, cfg)
-    long, notes = A._long_with_total(df, maxi, cfg, None)
-    drop, min_rem = A._trim_cfg(cfg)
-    min_scores = int(cfg["ranking"]["aggregation"]["zscore"]["min_scores"])
-    col = "score"
-    if method in ("zscore", "offsets"):
-        long = pd.concat([A._calibrate_offsets(g)[0] if method == "offsets" else A._calibrate_zscore(g, min_scores) for _, g in long.groupby("criterion", sort=False)], ignore_index=True)
-        col = "calibrated"
-    long = long.sort_values(["criterion", "applicant_id", col, "expert_id"], kind="mergesort")
-    rows = []
-    for (crit, app), g in long.groupby(["criterion", "applicant_id"], sort=True):
-        v = g[col].to_numpy(dtype=float)
-        ids = g["expert_id"].tolist()
-        n, mx = v.size, float(g["max"].iloc[0])
-        dropped = []
-        if method == "median":
-            val = float(np.median(v))
-        elif method == "trimmed_mean" and n - 2 * drop >= max(min_rem, 1):
-            dropped, val = ids[:drop] + ids[n - drop :], float(v[drop : n - drop].mean())
-        else:
-            val = float(v.mean())
-            if method == "zscore":
-                g.loc[g["z_status"] == "raw", "expert_id"].tolist()
-        if method in ("zscore", "offsets"):
-            val = float(min(max(val, 0.0), mx))
-        rows.append({"applicant_id": app, "criterion": crit, "criterion_name": names.get(crit, crit), "score": val, "n_used": n - len(dropped), "dropped": ",".join(dropped), "note": notes.get((app, crit), "")})
-    return pd.DataFrame(rows)
 
 
 def main() -> None:
