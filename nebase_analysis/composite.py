@@ -240,6 +240,14 @@ def normalise(
 
 
 # --------------------------------------------------------------------------- outliers
+def _centred(x: np.ndarray) -> tuple[int, np.ndarray, float]:
+    """The reported values of ``x`` (NaN dropped): their count, deviations from the mean, and sum of squares."""
+    x = np.asarray(x, float)
+    x = x[~np.isnan(x)]
+    d = x - x.mean() if x.size else x
+    return x.size, d, float((d**2).sum())
+
+
 def skewness(x: np.ndarray) -> float:
     """Sample skewness, type 2 of e1071 (as in Excel and COINr); NaN below 3 values.
 
@@ -248,13 +256,9 @@ def skewness(x: np.ndarray) -> float:
     >>> round(skewness(np.array([1.0, 2, 3, 10])), 4)
     1.7636
     """
-    x = np.asarray(x, float)
-    x = x[~np.isnan(x)]
-    n = x.size
+    n, d, m2 = _centred(x)
     if n < 3:
         return float("nan")
-    d = x - x.mean()
-    m2 = float((d**2).sum())
     if m2 == 0:
         return 0.0
     y = math.sqrt(n) * float((d**3).sum()) / m2**1.5
@@ -269,13 +273,9 @@ def kurtosis(x: np.ndarray) -> float:
     >>> round(kurtosis(np.array([1.0, 2, 3, 10])), 4)
     3.228
     """
-    x = np.asarray(x, float)
-    x = x[~np.isnan(x)]
-    n = x.size
+    n, d, m2 = _centred(x)
     if n < 4:
         return float("nan")
-    d = x - x.mean()
-    m2 = float((d**2).sum())
     if m2 == 0:
         return 0.0
     r = n * float((d**4).sum()) / m2**2
