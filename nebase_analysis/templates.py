@@ -242,7 +242,8 @@ class _Validations:
 
 def _write_value(ws: Any, r: int, c: int, v: Any, fmt: Any, date_fmt: Any, bool_labels: Mapping) -> None:
     """Write a cell as the batch or override holds it: numbers as numbers, text as text
-    (a text starting with ``=`` as a formula), dates as dates, booleans as 是/否."""
+    (never a formula, even one starting with ``=``: the workbook is opened with
+    :data:`nebase_analysis.excel.SAFE_WORKBOOK_OPTIONS`), dates as dates, booleans as 是/否."""
     if is_blank(v):
         ws.write_blank(r, c, None, fmt)
     elif isinstance(v, bool) or type(v).__name__ == "bool_":
@@ -255,8 +256,6 @@ def _write_value(ws: Any, r: int, c: int, v: Any, fmt: Any, date_fmt: Any, bool_
     elif isinstance(v, (pd.Timestamp, _dt.datetime, _dt.date)):
         ts = pd.Timestamp(v)
         ws.write_datetime(r, c, ts.to_pydatetime(), date_fmt)
-    elif isinstance(v, str) and v.startswith("=") and len(v) > 1:
-        ws.write_formula(r, c, v, fmt)
     else:
         ws.write_string(r, c, str(v), fmt)
 
@@ -390,8 +389,8 @@ def write_form_workbook(path: str | Path, form: str, values: Mapping[str, Any] |
         Cell values by key (see :func:`form_layout` ``keys``: ``name``,
         ``total_revenue_2024``, ``top_enterprises.3.revenue``, ``plan_basis`` ...),
         written as they are: numbers as numbers, strings as strings (so
-        ``"1,234.5"`` stays text), ``bool`` as 是/否, dates as dates, a string starting
-        with ``=`` as a formula.
+        ``"1,234.5"`` stays text, and so does a string starting with ``=``),
+        ``bool`` as 是/否, dates as dates.
     layout : DataFrame, optional
         :func:`form_layout` of this form (pass it when writing many workbooks).
 
@@ -713,8 +712,8 @@ def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: A
           name to use instead of ``<seq>_<name>.xlsx``.
 
         ``raw`` is written as is: ``"1,234.5"``, ``"12.3%"``, ``"１２３"``, ``"3000万元"``
-        and ``"无"`` stay text; numbers stay numbers; ``None`` leaves the cell blank;
-        a string starting with ``=`` is written as a formula.
+        and ``"无"`` stay text (a string starting with ``=`` too: never a formula);
+        numbers stay numbers; ``None`` leaves the cell blank.
     folder_names : mapping, optional
         Canonical province -> folder name (province-alias faults).
     jobs : int

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from nebase_analysis.config import field_schema, load_config, province_table
-from nebase_analysis.templates import form_layout, summary_layout, template_file_names, write_templates
+from nebase_analysis.templates import form_layout, summary_layout, template_file_names, write_raw, write_templates
 
 NOTICE = Path(__file__).resolve().parents[2] / "shared" / "notice.md"
 if not NOTICE.exists():  # checkout elsewhere: the shared folder beside the repository
@@ -243,3 +243,25 @@ def test_cli_template_input_errors_exit_1_in_chinese(tmp_path, capsys):
     assert "无法写出模板" in capsys.readouterr().err
     assert main(["template", "--out", str(tmp_path / "t"), "--config", str(tmp_path / "missing.yaml")]) == 1
     assert "配置文件不存在" in capsys.readouterr().err
+
+
+def test_write_raw_never_writes_a_formula(tmp_path):
+    """Text from a batch or an override that starts with = + - @ stays text in the raw workbooks."""
+    from test_roundtrip import hand_batch
+
+    batch = hand_batch()
+    aid = batch.applicants["applicant_id"].iloc[0]
+    overrides = {aid: {"name": "=HYPERLINK(\"http://x\")", "address": "+1+1", "contact": "-2", "phone": "@SUM(A1)"}}
+    manifest = write_raw(batch, tmp_path, raw_values=overrides)
+    paths = [p for p in tmp_path.rglob("*.xlsx")]
+    assert paths and len(manifest) >= 1
+    seen = set()
+    for p in paths:
+        wb = openpyxl.load_workbook(p)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (p.name, ws.title, cell.coordinate, cell.value)
+                    if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                        seen.add(cell.value)
+    assert {"=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)"} <= seen
