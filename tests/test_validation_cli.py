@@ -74,3 +74,28 @@ def test_validate_cli_errors_are_chinese_with_exit_code_1(processed, tmp_path, c
     with pytest.raises(SystemExit) as exc:  # usage errors are argparse's: exit code 2
         main(["validate", "--no-such-option"])
     assert exc.value.code == 2
+
+
+def test_validate_cli_empty_batch_exit_1_chinese_no_traceback(tmp_path, capsys):
+    Batch.empty().to_parquet(tmp_path / "processed")
+    code = main(["validate", "--processed", str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"),
+                 "--no-data-docs"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "批次中没有申报对象" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "processed" / "issues.parquet").exists()
+
+
+def test_numeric_view_empty_date_column_does_not_crash():
+    from nebase_analysis.batch import type_applicants
+    from nebase_analysis.config import applicant_columns
+    from nebase_analysis.validation.relations import numeric_view
+
+    # every column, typed: the date columns are datetime64 (raw.map on them used to stay datetime)
+    applicants = type_applicants(pd.DataFrame(columns=applicant_columns(None)))
+    date_cols = [c for c in applicants.columns if pd.api.types.is_datetime64_any_dtype(applicants[c].dtype)]
+    assert date_cols, "the typed table should carry a datetime column (the case that crashed)"
+    num, problems = numeric_view(applicants)
+    assert len(num) == 0 and len(problems) == 0
+    assert all(pd.api.types.is_datetime64_any_dtype(num[c].dtype) for c in date_cols)

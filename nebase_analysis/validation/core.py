@@ -223,6 +223,8 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     if applicants is None:
         raise ValidationInputError("输入不是申报批次（Batch）：缺少 applicants 表")
     applicants = applicants.reset_index(drop=True)
+    if applicants.empty:
+        raise ValidationInputError("批次中没有申报对象（applicants 表为空），无法核查；请先确认 nebase ingest 读到了申报材料")
     numeric, problems = numeric_view(applicants, cfg)
     L = Labeller(cfg)
     lists = {"top_enterprises": batch.top_enterprises, "top_products": batch.top_products}

@@ -426,7 +426,7 @@ def numeric_view(applicants: pd.DataFrame, config: Any = None) -> tuple[pd.DataF
             conv = pd.to_datetime(raw, errors="coerce") if not pd.api.types.is_datetime64_any_dtype(raw.dtype) else raw
         else:
             continue
-        bad = raw.notna() & conv.isna() & ~raw.map(is_blank)
+        bad = raw.notna() & conv.isna() & ~raw.map(is_blank).astype(bool)
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append({"applicant_id": num.at[i, "applicant_id"], "field": col, "raw": str(raw.iat[i]),
                              "kind": "not_a_date" if kind == "date" else "not_a_number"})
