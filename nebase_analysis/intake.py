@@ -861,12 +861,34 @@ def summary_text(batch: Batch, config: Any = None) -> str:
     return "\n".join(lines)
 
 
+def _nothing_read_message(path: str | Path, config: Any = None) -> str:
+    """Why a raw folder gave no applicant, in Chinese, naming the folder looked in."""
+    cfg = resolve_config(config)
+    root = applications_root(path, cfg)
+    folders = [d for d in root.iterdir() if d.is_dir()]
+    if not folders:
+        return (f"在 {root} 中没有找到省份文件夹（应为 {cfg['intake']['applications_dir']}/<省份>/ 下的 xlsx 申请书），"
+                "未读取到任何申报对象")
+    n_xlsx = sum(1 for d in folders for f in d.iterdir() if f.is_file() and f.suffix.lower() == ".xlsx")
+    if n_xlsx == 0:
+        return f"在 {root} 的 {len(folders)} 个省份文件夹中没有找到 xlsx 申请书或推荐汇总表，未读取到任何申报对象"
+    return f"在 {root} 中找到 {n_xlsx} 个 xlsx 文件，但没有读取到任何申报对象（原因见上方未读取的文件）"
+
+
 def run_cli(args: argparse.Namespace) -> int:
-    """``nebase ingest RAW --out PROCESSED``."""
+    """``nebase ingest RAW --out PROCESSED``.
+
+    Returns 0, or 1 with a Chinese message on stderr when the folder is missing or no
+    applicant could be read from it (nothing is written then).
+    """
     try:
         batch = load_batch(args.raw, args.config, progress=not args.quiet, jobs=args.jobs)
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"nebase ingest：{exc}", file=sys.stderr)
+        return 1
+    if len(batch.applicants) == 0:
+        print(summary_text(batch, args.config))
+        print(f"nebase ingest：{_nothing_read_message(args.raw, args.config)}；未写出 {Path(args.out)}", file=sys.stderr)
         return 1
     batch.to_parquet(args.out)
     print(summary_text(batch, args.config))

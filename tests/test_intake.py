@@ -272,3 +272,21 @@ def test_cli_ingest_writes_parquet_and_a_chinese_summary(raw, tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         main(["ingest", str(raw)])  # --out missing
     assert usage.value.code == 2
+
+
+def test_cli_ingest_empty_folder_is_an_error_naming_the_folder(tmp_path, capsys):
+    from nebase_analysis.cli import main
+
+    raw = tmp_path / "raw"
+    (raw / "applications").mkdir(parents=True)
+    out = tmp_path / "processed"
+    assert main(["ingest", str(raw), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "没有找到省份文件夹" in err and str(raw / "applications") in err
+    assert "Traceback" not in err and not out.exists()
+    # province folders present but no workbook in them
+    (raw / "applications" / "广东省").mkdir()
+    (raw / "applications" / "广东省" / "说明.txt").write_text("无", encoding="utf-8")
+    assert main(["ingest", str(raw), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "1 个省份文件夹中没有找到 xlsx 申请书" in err and not out.exists()
