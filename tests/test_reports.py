@@ -305,3 +305,38 @@ def test_index_guides_and_links_data_checks(small):
     rows = re.findall(r"<tr><td>([^<]+)</td><td>\d+</td><td><code>([0-9a-f]{64})</code></td></tr>", footer)
     assert len(rows) == n_files and footer.index("<details class=\"nb-inputs\"") < footer.index(rows[0][1])
     assert f"sha256:{combined_sha256([{'path': html.unescape(p), 'sha256': h} for p, h in rows])}" in footer
+
+
+def test_partial_run_keeps_every_report_on_the_index(small, tmp_path):
+    processed, reports = tmp_path / "processed", tmp_path / "reports"
+    shutil.copytree(small / "run1" / "processed", processed)
+    shutil.copytree(small / "run1" / "reports", reports)
+    before = {p.relative_to(reports).as_posix() for p in report_pages(reports)} - {"index.html"}
+    assert len(before) == 7
+    s = run_reports(processed, reports, only=["ranking"], domain=DOMAIN, jobs=1, progress=False)
+    assert sorted(r.job.html for r in s.results) == [f"ranking/{DOMAIN_ID}-enterprise.html", f"ranking/{DOMAIN_ID}-park.html"]
+    assert all(r.ok for r in s.results)
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for href in before:
+        assert f'href="{href}"' in index, href
+    app = pd.read_parquet(processed / "applicants.parquet")
+    for aid in app.loc[app["domain"] == DOMAIN, "applicant_id"]:  # profile anchors of a report from the earlier run
+        assert f'href="profiles/{DOMAIN_ID}.html#{aid}"' in index
+    assert "生成失败" not in index and check_html(index) == []
+
+
+def test_index_entries_lists_disk_reports_and_this_runs_failures(tmp_path):
+    from nebase_analysis.reports.runner import ReportResult, index_entries
+
+    plan = plan_reports(tmp_path, domain=DOMAIN)
+    by_html = {j.html: j for j in plan}
+    (tmp_path / "distribution").mkdir()
+    (tmp_path / "distribution" / f"{DOMAIN_ID}.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "ranking").mkdir()
+    (tmp_path / "ranking" / f"{DOMAIN_ID}-park.html").write_text("<html>old</html>", encoding="utf-8")  # stale: failed now
+    ok = ReportResult(job=by_html[f"ranking/{DOMAIN_ID}-enterprise.html"], ok=True, seconds=1.0)
+    bad = ReportResult(job=by_html[f"ranking/{DOMAIN_ID}-park.html"], ok=False, seconds=1.0, error="出错")
+    reports, failed = index_entries(plan, [ok, bad], tmp_path)
+    assert [r["href"] for r in reports] == [f"ranking/{DOMAIN_ID}-enterprise.html", f"distribution/{DOMAIN_ID}.html"]
+    assert [(f["title"], f["error"]) for f in failed] == [(bad.job.title, "出错")]
+

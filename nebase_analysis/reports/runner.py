@@ -565,12 +565,13 @@ def run_reports(
     processed_dir = Path(processed_dir).resolve()
     reports_dir.mkdir(parents=True, exist_ok=True)
     data_dir = processed_dir / rcfg["prepared_dir"]
+    # an unknown type or domain is refused before any work
+    plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, only=only, domain=domain, province=province, config=cfg, config_path=config_path)
     # provenance: the raw inputs and the stages' processed tables (not the report tables derived from them)
     inputs = [Path(raw_dir)] if raw_dir is not None else []
     inputs += sorted(p for p in processed_dir.rglob("*") if p.is_file() and not p.name.startswith(".") and data_dir not in p.parents)
     prov = provenance(inputs, cfg, when=when, root=Path.cwd())
     prepare_report_data(processed_dir, data_dir, cfg)
-    plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, only=only, domain=domain, province=province, config=cfg, config_path=config_path)
     ecfg = rcfg["execution"]
     settings = {
         "kernel": ecfg["kernel"],
@@ -618,15 +619,61 @@ def run_reports(
             r.anchors = [(a, f"{n}") for a, n in zip(rows["applicant_id"], rows["name"])]
     order = {j.html: i for i, j in enumerate(plan)}
     results.sort(key=lambda r: order[r.job.html])
-    reports = [
-        {"type": r.job.type, "title": r.job.title, "href": r.job.html, **r.job.group, "anchors": r.anchors}
-        for r in results if r.ok
-    ]
-    failed = [{"type": r.job.type, "title": r.job.title, "notebook": r.job.failed_notebook, "error": r.error} for r in results if not r.ok]
+    full_plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, config=cfg, config_path=config_path)
+    reports, failed = index_entries(full_plan, results, reports_dir, overview)
     index = write_index(reports, failed, prov, reports_dir, cfg)
     if timings is not None:
         _write_timings(results, Path(timings))
     return RunSummary(results=results, index=index, seconds=time.perf_counter() - t0, kernel_restarts=restarts)
+
+
+def index_entries(full_plan: Sequence[ReportJob], results: Sequence[ReportResult], reports_dir: str | Path,
+                  overview=None) -> tuple[list[dict], list[dict]]:
+    """The index's reports and failures: this run's results merged with the reports on disk.
+
+    A partial run (``--only``, ``--domain``, ``--province``) must not drop from the index
+    the reports of earlier runs that are still in ``reports_dir``. Every report of the full
+    plan whose HTML exists is listed, in plan order; a report that failed in this run is
+    listed among the failures and not linked (its file on disk, if any, is stale).
+
+    Parameters
+    ----------
+    full_plan : sequence of ReportJob
+        :func:`plan_reports` without restrictions.
+    results : sequence of ReportResult
+        This run's results.
+    reports_dir : path
+        Where the HTML reports live.
+    overview : DataFrame, optional
+        ``applicant_id, name, domain``: the anchors of profile reports found on disk.
+
+    Returns
+    -------
+    (reports, failed) : lists of dict
+        As :func:`nebase_analysis.reports.index.write_index` takes them.
+
+    Examples
+    --------
+    >>> index_entries([], [], "reports")
+    ([], [])
+    """
+    reports_dir = Path(reports_dir)
+    by_html = {r.job.html: r for r in results}
+    jobs = list(full_plan) + [r.job for r in results if r.job.html not in {j.html for j in full_plan}]
+    reports, failed = [], []
+    for job in jobs:
+        r = by_html.get(job.html)
+        if r is not None and not r.ok:
+            failed.append({"type": job.type, "title": job.title, "notebook": job.failed_notebook, "error": r.error})
+            continue
+        if r is None and not (reports_dir / job.html).is_file():
+            continue
+        anchors = list(r.anchors) if r is not None else []
+        if r is None and job.type == "profiles" and overview is not None and "domain" in job.group:
+            rows = overview[overview["domain"] == job.group["domain"]]
+            anchors = [(a, f"{n}") for a, n in zip(rows["applicant_id"], rows["name"])]
+        reports.append({"type": job.type, "title": job.title, "href": job.html, **job.group, "anchors": anchors})
+    return reports, failed
 
 
 def _write_timings(results: Sequence[ReportResult], path: Path) -> None:
