@@ -340,3 +340,17 @@ def test_index_entries_lists_disk_reports_and_this_runs_failures(tmp_path):
     assert [r["href"] for r in reports] == [f"ranking/{DOMAIN_ID}-enterprise.html", f"distribution/{DOMAIN_ID}.html"]
     assert [(f["title"], f["error"]) for f in failed] == [(bad.job.title, "出错")]
 
+
+def test_unknown_province_is_rejected_like_an_unknown_domain(tmp_path, capsys):
+    from nebase_analysis.cli import main
+
+    with pytest.raises(ValueError, match="未知的省份：火星"):
+        plan_reports(tmp_path, only=["province"], province="火星")
+    assert [j.html for j in plan_reports(tmp_path, only=["province"], province="广东")] == ["province/GD.html"]
+    assert [j.html for j in plan_reports(tmp_path, only=["province"], province="全国")] == ["province/national.html"]
+    code = main(["report", "--only", "province", "--province", "火星", "--processed", str(tmp_path / "p"),
+                 "--reports", str(tmp_path / "r"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "未知的省份：火星" in err and "广东省" in err
+    code = main(["report", "--domain", "火星", "--processed", str(tmp_path / "p"), "--reports", str(tmp_path / "r"), "--no-progress"])
+    assert code == 2 and "未知的领域" in capsys.readouterr().err

@@ -174,6 +174,13 @@ def plan_reports(
             raise ValueError(f"未知的领域：{domain}；可用：{'、'.join(domains.name)}")
         domains = hit
     provinces = province_table(cfg)
+    if province is not None:
+        nationals = [t["national"] for t in rcfg["types"].values() if t.get("over") == "province" and "national" in t]
+        hit = provinces[[province == p.name or province == p.id_code or province in p.aliases for p in provinces.itertuples()]]
+        if not hit.empty:
+            province = hit["name"].iat[0]
+        elif province not in nationals:
+            raise ValueError(f"未知的省份：{province}；可用：{'、'.join([*provinces.name, *nationals])}")
     cats = list(category_labels(cfg))
     processed_dir = Path(processed_dir).resolve() if processed_dir else Path("data/processed").resolve()
     data_dir = Path(data_dir).resolve() if data_dir else processed_dir / rcfg["prepared_dir"]
@@ -565,7 +572,7 @@ def run_reports(
     processed_dir = Path(processed_dir).resolve()
     reports_dir.mkdir(parents=True, exist_ok=True)
     data_dir = processed_dir / rcfg["prepared_dir"]
-    # an unknown type or domain is refused before any work
+    # an unknown type, domain or province is refused before any work
     plan = plan_reports(reports_dir, processed_dir=processed_dir, data_dir=data_dir, only=only, domain=domain, province=province, config=cfg, config_path=config_path)
     # provenance: the raw inputs and the stages' processed tables (not the report tables derived from them)
     inputs = [Path(raw_dir)] if raw_dir is not None else []
