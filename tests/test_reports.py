@@ -354,3 +354,26 @@ def test_unknown_province_is_rejected_like_an_unknown_domain(tmp_path, capsys):
     assert code == 2 and "未知的省份：火星" in err and "广东省" in err
     code = main(["report", "--domain", "火星", "--processed", str(tmp_path / "p"), "--reports", str(tmp_path / "r"), "--no-progress"])
     assert code == 2 and "未知的领域" in capsys.readouterr().err
+
+
+def test_expert_panel_shows_how_much_data_stands_behind_icc(small, tmp_path):
+    from nebase_analysis.reports.tables import reliability_blocks
+
+    processed = small / "run1" / "processed"
+    rel = pd.read_parquet(processed / "reliability.parquet")
+    scores = pd.read_parquet(processed / "expert_scores.parquet")
+    blocks = reliability_blocks(rel, DOMAIN, scores)
+    assert len(blocks) and (blocks["n_targets"] <= blocks["total_targets"]).all() and (blocks["n_raters"] <= blocks["total_raters"]).all()
+    s = run_reports(processed, tmp_path / "reports", only=["expert_panel"], domain=DOMAIN, jobs=1, progress=False)
+    assert [r.ok for r in s.results] == [True]
+    page = (tmp_path / "reports" / "expert_panel" / f"{DOMAIN_ID}.html").read_text(encoding="utf-8")
+    assert "ICC/W 所用完整子块（单位 × 专家）" in page
+    for text in set(blocks["block"]):
+        assert html.escape(text) in page
+    partial = blocks[~blocks["complete"]]
+    assert (f"{len(partial)} 个评分项的评分矩阵不完整" in page) == (len(partial) > 0)
+    # the note of the rank stage agrees with the totals counted from the score sheets
+    for b in partial.itertuples():
+        note = rel.loc[(rel.domain == DOMAIN) & (rel.category == b.category) & (rel.criterion == b.criterion), "note"].iloc[0]
+        if "共" in note:
+            assert f"{b.n_targets} 个单位 × {b.n_raters} 位专家（共 {b.total_targets} × {b.total_raters}）" in note

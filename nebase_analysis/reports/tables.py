@@ -36,6 +36,7 @@ __all__ = [
     "dimension_profile",
     "dimension_profiles",
     "panel_reliability",
+    "reliability_blocks",
     "require",
     "expert_leniency",
     "data_docs_link",
@@ -422,6 +423,74 @@ def panel_reliability(reliability: pd.DataFrame, domain: str, measures: Sequence
     t = t.reindex(columns=[m for m in measures if m in t.columns])
     t.columns.name = None
     return t.reset_index()
+
+
+def reliability_blocks(reliability: pd.DataFrame, domain: str, scores: pd.DataFrame | None = None,
+                       config=None) -> pd.DataFrame:
+    """The data behind a domain's ICC and Kendall's W: the complete block against all scores.
+
+    ICC and W are computed on the largest complete block of a panel's score matrix
+    (``n_targets`` applicants × ``n_raters`` experts who all scored one another); with
+    an incomplete matrix that block can be a small part of the panel. The
+    ``reports.expert_panel.needs_min_targets`` measures give the block; ``scores``
+    (``expert_scores``: ``applicant_id, expert_id, criterion, domain, category``) gives
+    the whole matrix (applicants and experts who scored the criterion).
+
+    Returns
+    -------
+    DataFrame
+        ``category, criterion, n_targets, n_raters, total_targets, total_raters,
+        complete, block`` (``block``: ``9 × 4（共 41 × 15）`` when incomplete, ``9 × 4``
+        when complete or without ``scores``).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"domain": "软件", "category": "park", "criterion": "tasks", "measure": ["ICC2", "alpha_interval"],
+    ...                   "value": [0.7, 0.5], "n_targets": [9, 41], "n_raters": [4, 15]})
+    >>> s = pd.DataFrame({"applicant_id": [f"a{i}" for i in range(41)], "expert_id": [f"x{i % 15}" for i in range(41)],
+    ...                   "criterion": "tasks", "domain": "软件", "category": "park"})
+    >>> reliability_blocks(r, "软件", s)[["block", "complete"]].values.tolist()
+    [['9 × 4（共 41 × 15）', False]]
+    >>> s2 = s.assign(applicant_id=[f"a{i % 9}" for i in range(41)], expert_id=[f"x{i % 4}" for i in range(41)])
+    >>> reliability_blocks(r, "软件", s2)[["block", "complete"]].values.tolist()
+    [['9 × 4', True]]
+    """
+    cfg = resolve_config(config)
+    need = set(cfg["reports"]["expert_panel"]["needs_min_targets"])
+    cols = ["category", "criterion", "n_targets", "n_raters", "total_targets", "total_raters", "complete", "block"]
+    if not {"n_targets", "n_raters"} <= set(reliability.columns):
+        return pd.DataFrame(columns=cols)
+    r = reliability[(reliability["domain"] == domain) & reliability["measure"].isin(need)]
+    b = r.groupby(["category", "criterion"], sort=True)[["n_targets", "n_raters"]].max().reset_index()
+    if scores is not None and len(scores) and {"domain", "category", "criterion"} <= set(scores.columns):
+        sc = scores[(scores["domain"] == domain) & scores["score"].notna()] if "score" in scores else scores[scores["domain"] == domain]
+        tot = (sc.groupby(["category", "criterion"], sort=True)
+               .agg(total_targets=("applicant_id", "nunique"), total_raters=("expert_id", "nunique")).reset_index())
+        b = b.merge(tot, on=["category", "criterion"], how="left")
+        # a derived criterion (the total) is scored by no sheet: the panel's whole matrix
+        panel = (sc.groupby("category", sort=True)
+                 .agg(panel_targets=("applicant_id", "nunique"), panel_raters=("expert_id", "nunique")).reset_index())
+        b = b.merge(panel, on="category", how="left")
+        b["total_targets"] = b["total_targets"].fillna(b["panel_targets"])
+        b["total_raters"] = b["total_raters"].fillna(b["panel_raters"])
+    else:
+        b["total_targets"] = np.nan
+        b["total_raters"] = np.nan
+    nt, nr = pd.to_numeric(b["n_targets"], errors="coerce"), pd.to_numeric(b["n_raters"], errors="coerce")
+    tt, tr = pd.to_numeric(b["total_targets"], errors="coerce"), pd.to_numeric(b["total_raters"], errors="coerce")
+    known = tt.notna() & tr.notna()
+    b["complete"] = ~known | ((nt >= tt) & (nr >= tr))
+
+    def text(i):
+        if pd.isna(nt.iat[i]) or pd.isna(nr.iat[i]):
+            return "—"
+        core = f"{int(nt.iat[i])} × {int(nr.iat[i])}"
+        return core if b["complete"].iat[i] else f"{core}（共 {int(tt.iat[i])} × {int(tr.iat[i])}）"
+
+    b["block"] = [text(i) for i in range(len(b))]
+    b["complete"] = b["complete"].astype(bool)
+    b["total_targets"], b["total_raters"] = tt.round().astype("Int64"), tr.round().astype("Int64")
+    return b[cols]
 
 
 def require(frame: pd.DataFrame, columns: Sequence[str], source: str) -> pd.DataFrame:
