@@ -959,7 +959,11 @@ class ScoreResult:
     dimensions : applicant_id, peer_group, dimension, dimension_score, dimension_weight,
         contribution
     contributions : applicant_id, peer_group, indicator, label, dimension, direction,
-        raw, treated, normalised, weight (effective, sums to 1 per applicant),
+        raw, treated, normalised, weight (effective: the weight within the dimension,
+        re-normalised over the applicant's reported indicators, times the dimension weight,
+        re-normalised over its dimensions with a value; sums to 1 per applicant; with
+        arithmetic aggregation and the normalised range equal to 0-100, contribution =
+        normalised x weight),
         contribution (points of the 0-100 score; sums to the score), missing_policy
     weights : peer_group, indicator, dimension, weight_in_dimension, dimension_weight, weight
     treatment_log : applicant_id, indicator, action, before, after, skew/kurt before and
@@ -1067,14 +1071,19 @@ def score(indicators: pd.DataFrame, config: Any = None, *, spec: pd.DataFrame | 
                 "dimension_score": (100.0 * (D[:, k] - scale[0]) / (scale[1] - scale[0])) if scale else D[:, k],
                 "dimension_weight": g.v[k], "contribution": sc * sh_dim[:, k],
             }))
+        # effective weights, the ones the aggregation used: a missing indicator's weight is
+        # re-spread within its dimension, a dimension with no value re-spreads the
+        # dimension weights (both as in _aggregate_matrix)
+        present = ~np.isnan(N)
+        Wd = ~np.isnan(D) * g.v
+        Wd = Wd / np.where(Wd.sum(1, keepdims=True) > 0, Wd.sum(1, keepdims=True), 1.0)
         share = np.zeros((n, p))
+        eff = np.zeros((n, p))
         for k in range(len(g.dims)):
             m = g.G[:, k] > 0
             share[:, m] = _shares(N[:, m], g.w[m], m_ind, floor) * sh_dim[:, [k]]
-        present = ~np.isnan(N)
-        eff = present * (g.w * (g.G @ g.v))
-        effs = eff.sum(1, keepdims=True)
-        eff = eff / np.where(effs > 0, effs, 1.0)
+            Wk = present[:, m] * g.w[m]
+            eff[:, m] = Wk / np.where(Wk.sum(1, keepdims=True) > 0, Wk.sum(1, keepdims=True), 1.0) * Wd[:, [k]]
         policy = {}
         if len(g.missing_log):
             policy = {(r.applicant_id, r.indicator): r.policy for r in g.missing_log.itertuples()}

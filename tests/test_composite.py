@@ -365,3 +365,50 @@ def test_pca_weights_fall_back_with_a_note_when_too_few_applicants(tai, tai_spec
     res = C.score(small, cfg, spec=tai_spec)
     assert (res.notes["kind"] == "weights_fallback").any()
     assert res.weights["weight_in_dimension"].to_numpy() == pytest.approx([0.5] * 8)
+
+
+# ----------------------------------------------------------------- effective weights
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_SPEC3 = pd.DataFrame({
+    "id": ["a", "b", "c", "d", "e", "f"],
+    "dimension": ["D1", "D1", "D1", "D2", "D2", "D3"],
+    "weight": [1.0, 2.0, 3.0, 1.0, 1.0, 1.0],
+    "direction": [1, 1, -1, 1, 1, 1],
+    "dimension_weight": [1.0, 1.0, 1.0, 2.0, 2.0, 1.0],
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_contribution_is_normalised_times_effective_weight(data):
+    n = data.draw(st.integers(4, 9))
+    cols = {}
+    for c in _SPEC3["id"]:
+        vals = data.draw(st.lists(st.one_of(st.none(), st.floats(0, 1000, allow_nan=False)), min_size=n, max_size=n))
+        cols[c] = [np.nan if v is None else v for v in vals]
+    ind = pd.DataFrame({"applicant_id": [f"A{i}" for i in range(n)], "category": "park", "domain": "软件", **cols})
+    ind.loc[0, ["a", "b"]] = np.nan  # always a peer with missing values inside a dimension
+    res = C.score(ind, None, spec=_SPEC3)
+    s = res.scores.set_index("applicant_id")["score"]
+    scored = s.index[s.notna()]
+    con = res.contributions[res.contributions["applicant_id"].isin(scored)]
+    num = con[["normalised", "weight", "contribution"]].astype(float)
+    ok = num["normalised"].notna()
+    assert np.allclose(num.loc[ok, "contribution"], num.loc[ok, "normalised"] * num.loc[ok, "weight"], rtol=0, atol=1e-9)
+    assert (num.loc[~ok, "weight"] == 0).all() and (num.loc[~ok, "contribution"] == 0).all()
+    tot = num["contribution"].groupby(con["applicant_id"]).sum()
+    assert np.allclose(tot.reindex(scored), s[scored], rtol=0, atol=1e-9)
+    wsum = num["weight"].groupby(con["applicant_id"]).sum()
+    assert np.allclose(wsum.reindex(scored), 1.0, atol=1e-12)
+
+
+def test_effective_weight_respread_within_dimension_by_hand():
+    # A0 lacks `a` (D1 weight 1 of 1+2+3): b, c take 2/5 and 3/5 of D1's 1/4
+    ind = pd.DataFrame({"applicant_id": ["A0", "A1", "A2"], "category": "park", "domain": "软件",
+                        "a": [np.nan, 1.0, 2.0], "b": [1.0, 2.0, 3.0], "c": [3.0, 1.0, 2.0],
+                        "d": [1.0, 5.0, 2.0], "e": [2.0, 1.0, 4.0], "f": [1.0, 2.0, 0.0]})
+    res = C.score(ind, NO_TREAT, spec=_SPEC3)
+    w = res.contributions.query("applicant_id == 'A0'").set_index("indicator")["weight"]
+    expected = {"a": 0.0, "b": 0.25 * 2 / 5, "c": 0.25 * 3 / 5, "d": 0.25, "e": 0.25, "f": 0.25}
+    assert w.to_dict() == pytest.approx(expected, abs=1e-12)
