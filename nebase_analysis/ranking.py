@@ -154,7 +154,17 @@ def _expert_table(expert_scores: pd.DataFrame, cfg: Mapping[str, Any], method: s
     out.columns = [str(c) for c in out.columns]
     out.insert(0, "expert", total100.reindex(out.index).astype(float))
     if "note" in agg.columns:
-        notes = agg.loc[agg["note"].astype("string").fillna("") != ""].groupby("applicant_id")["note"].agg(lambda s: "；".join(dict.fromkeys(s)))
+        # each note names its criterion (Chinese name), so that a note about one
+        # criterion is not read as one about the total
+        noted = agg.loc[agg["note"].astype("string").fillna("") != ""]
+        names = _criteria_names_safe(cfg, maxima)
+        if "criterion_name" in noted.columns:
+            cname = noted["criterion_name"].astype("string").fillna(noted["criterion"].astype("string").map(names))
+        else:
+            cname = noted["criterion"].astype("string").map(names)
+        cname = cname.fillna(noted["criterion"].astype("string"))
+        tagged = cname + "：" + noted["note"].astype("string")
+        notes = tagged.groupby(noted["applicant_id"]).agg(lambda s: "；".join(dict.fromkeys(s)))
         out["expert_note"] = notes.reindex(out.index).fillna("")
     else:
         out["expert_note"] = ""
@@ -214,7 +224,9 @@ def final_ranking(
         ``rank`` (Int64; NA when a score is missing), ``n_in_group``, ``places``,
         ``selected``, ``tie`` (shares its rank), ``decided_by`` (tie-break key that
         separated it from an applicant with the same final score; ``tie`` when none did),
-        ``tie_note``, ``method``, ``weight_objective``, ``weight_expert``, ``note``.
+        ``tie_note``, ``method``, ``weight_objective``, ``weight_expert``, ``note``
+        (missing scores, then the aggregation notes, each prefixed with its criterion's
+        Chinese name, e.g. ``保障措施：评分仅 4 个…``).
 
     Examples
     --------

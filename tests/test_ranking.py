@@ -350,3 +350,22 @@ def test_stretched_draws_with_the_nominal_ranking_change_nothing(n_draws):
     pd.testing.assert_frame_equal(with_s, without)
     # the case matters: A's 4-point lead on the nominal scale is 100 points on the stretched one
     assert 0.0 < without.set_index("applicant_id").loc["A", "p_selected"] < 1.0
+
+
+def test_notes_name_their_criterion():
+    # A: five experts, one of whom left 保障措施 blank -> only 4 safeguards scores
+    full = {c: m * 0.6 for c, m in MAXI.items()}
+    partial = {c: v for c, v in full.items() if c != "safeguards"}
+    raw = _raw({"A": [(f"e{j}", full) for j in range(4)] + [("e4", partial)],
+                "B": [(f"e{j}", full) for j in range(5)]})
+    comp = _comp([("A", 70.0), ("B", 60.0)])
+    r = ranking.final_ranking(comp, raw, _cfg(), method="trimmed_mean", maxima=CRITERIA).set_index("applicant_id")
+    names = {c["id"]: c["name"] for c in CRITERIA}
+    parts = r.loc["A", "note"].split("；")
+    assert f"{names['safeguards']}：评分仅 4 个，不足以去掉最高分和最低分（去掉后至少需 3 个），按算术平均" in parts
+    assert all("：" in p for p in parts) and r.loc["B", "note"] == ""
+    # an aggregated table without criterion_name: names come from criteria.yaml
+    agg = _agg([("A", 70.0, 20), ("B", 60.0, 20)])
+    agg["note"] = ["", "评分仅 2 个", "", ""]
+    r2 = ranking.final_ranking(comp, agg, _cfg()).set_index("applicant_id")
+    assert r2.loc["A", "note"] == f"{names['tasks']}：评分仅 2 个"
