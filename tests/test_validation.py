@@ -361,3 +361,18 @@ def test_list_exceeds_whole(clean, base):
     assert hit.reported_value.iloc[0] == pytest.approx(total) and hit.expected_value.iloc[0] == pytest.approx(whole)
     assert "lead_revenue_2025" in hit.involved.iloc[0].split("|")
     assert "（2025年）" in hit.message.iloc[0] and "超出" in hit.message.iloc[0]
+
+
+def test_credit_code_reported_exactly_and_not_as_a_float(clean, base):
+    _, ent = base
+    code = ent["credit_code"].iloc[0]
+    bad = code[:-1] + ("1" if code[-1] != "1" else "2")
+    iss = _issues(clean, _set(ent, credit_code=bad))
+    hit = iss[(iss.rule == "credit_code_check_digit") & (iss.field == "credit_code")]
+    assert hit.reported.tolist() == [bad]  # the 18 characters, not 9.142041e+17
+    assert hit.reported.iloc[0] in hit.message.iloc[0]
+    assert hit.reported_value.isna().all()
+    # numbers keep their value: a negative figure is reported as text and as a float
+    iss = _issues(clean, _set(ent, financing_2023=-1.0))
+    neg = iss[(iss.rule == "negative_value") & (iss.field == "financing_2023")]
+    assert neg.reported_value.tolist() == [-1.0] and neg.reported.tolist() == ["-1"]

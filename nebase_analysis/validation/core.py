@@ -334,12 +334,12 @@ def _display(v: Any) -> str | None:
 
 
 def _as_float(v: Any) -> float:
-    if isinstance(v, (bool, np.bool_)):
+    """A figure as float; NaN for anything that is not a number (text such as a credit
+    code or an unparsed cell stays exact in ``reported`` only: ``float("91440300…")``
+    would round an 18-character code)."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
         return np.nan
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return np.nan
+    return float(v)
 
 
 def _assemble(rows: list[dict], applicants: pd.DataFrame, cfg, L: Labeller) -> pd.DataFrame:
