@@ -104,7 +104,7 @@ def _numeric_columns(frame: pd.DataFrame, columns: Sequence[str] | None) -> list
     if columns is not None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise KeyError(f"数据中缺少指标列：{missing}")
+            raise ValueError(f"数据中缺少指标列：{missing}")
         return list(columns)
     return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
 
@@ -757,7 +757,7 @@ class _Group:
 
 def _composite_cfg(cfg: Mapping[str, Any]) -> dict[str, Any]:
     if "composite" not in cfg:
-        raise KeyError("配置中缺少 composite（composite.yaml）")
+        raise ValueError("配置中缺少 composite（composite.yaml）")
     return cfg["composite"]
 
 
@@ -792,10 +792,10 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
     spec = _get_spec(cfg, spec)
     keys = list(cc["peer_group"])
     if "applicant_id" not in indicators.columns:
-        raise KeyError("指标表缺少 applicant_id 列")
+        raise ValueError("指标表缺少 applicant_id 列")
     for k in keys:
         if k not in indicators.columns:
-            raise KeyError(f"指标表缺少分组列 {k}")
+            raise ValueError(f"指标表缺少分组列 {k}")
     if indicators["applicant_id"].duplicated().any():
         dup = indicators.loc[indicators["applicant_id"].duplicated(), "applicant_id"].tolist()
         raise ValueError(f"指标表中申报对象编号重复：{dup[:5]}")
@@ -1103,7 +1103,14 @@ def score(indicators: pd.DataFrame, config: Any = None, *, spec: pd.DataFrame | 
         if len(g.missing_log):
             ML.append(g.missing_log)
         NT.extend(notes)
-    scores = pd.concat(S, ignore_index=True) if S else pd.DataFrame()
+    if S:
+        scores = pd.concat(S, ignore_index=True)
+    else:  # no applicant: the same columns, empty
+        keys = [c for c in ["applicant_id", *cc["peer_group"], "province"] if c in indicators.columns]
+        scores = pd.DataFrame({**{c: indicators[c].iloc[:0] for c in keys},
+                               "peer_group": pd.Series([], dtype="str"), "n_peers": pd.Series([], dtype=int),
+                               "index": pd.Series([], dtype=float), "score": pd.Series([], dtype=float),
+                               "rank": pd.Series([], dtype="Int64"), "note": pd.Series([], dtype="str")})
     if len(scores):
         scores["rank"] = scores["rank"].astype("Int64")
         scores["n_peers"] = scores["n_peers"].astype(int)
@@ -1502,9 +1509,10 @@ def rank_uncertainty(
             row.update({"rank_mean": float(R[:, i].mean()), "p_selected": float(psel[i]),
                         "selected_places": k, "note": note})
             rows.append(row)
-    out = pd.DataFrame(rows)
-    if len(out):
-        out["rank_nominal"] = out["rank_nominal"].astype("Int64")
+    cols = ["applicant_id", "category", "domain", "peer_group", "n_peers", "rank_nominal", *qnames,
+            "rank_mean", "p_selected", "selected_places", "note"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["rank_nominal"] = out["rank_nominal"].astype("Int64")
     if not return_scores:
         return (out, ranks) if return_samples else out
     k = int(ucfg["score_draws"] if score_draws is None else score_draws)
@@ -1800,13 +1808,15 @@ def run_cli(args) -> int:
     read by ``nebase rank``), ``sensitivity`` and ``correlations`` (``.parquet``).
 
     Returns 0, or 1 after a Chinese message on stderr when an input or the configuration
-    is unusable (missing files or columns, a bad indicator formula, ...).
+    is unusable (no applicant in the batch, missing files or columns, a bad indicator
+    formula, ...). Other exceptions (KeyError, TypeError: programming errors) propagate.
     """
     try:
         return _score_cli(args)
-    except (FileNotFoundError, ValueError, KeyError, TypeError) as exc:
-        # KeyError's str() adds quotes: print the message itself
-        print(f"nebase score：{exc.args[0] if exc.args else exc}", file=sys.stderr)
+    except (FileNotFoundError, ValueError) as exc:
+        # only input and configuration errors (raised with a Chinese message); a
+        # KeyError or TypeError is a programming error and propagates with its traceback
+        print(f"nebase score：{exc}", file=sys.stderr)
         return 1
 
 
@@ -1819,6 +1829,12 @@ def _score_cli(args) -> int:
     processed = Path(args.processed)
     cfg = resolve_config(args.config)
     batch = Batch.from_parquet(processed)
+    if batch.n_applicants == 0:
+        raise ValueError(f"批次中没有申报对象，无法计分（{processed / 'applicants.parquet'} 为空）")
+    # indicators.compute raises KeyError for a missing key column: check here, as input
+    missing = [k for k in ind_mod.KEY_COLUMNS if k != "province" and k not in batch.applicants.columns]
+    if missing:
+        raise ValueError(f"{processed / 'applicants.parquet'} 缺少列：{', '.join(missing)}")
     issues = None
     ip = processed / "issues.parquet"
     if ip.exists():

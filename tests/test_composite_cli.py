@@ -72,3 +72,41 @@ def test_nebase_score_bad_input_or_config_exits_1_with_chinese_message(tmp_path,
     pd.DataFrame({"applicant_id": ["P-BJ-商业航天-0"], "field": ["sf_share"]}).to_parquet(tmp_path / "issues.parquet")
     assert main(["score", "--processed", str(tmp_path)]) == 1
     assert "问题清单缺少列：['severity']" in capsys.readouterr().err
+
+
+def test_nebase_score_empty_batch_stops_with_a_clear_message(tmp_path, capsys):
+    Batch.empty().to_parquet(tmp_path)
+    assert main(["score", "--processed", str(tmp_path), "--samples", "20"]) == 1
+    err = capsys.readouterr().err
+    assert "nebase score：批次中没有申报对象，无法计分" in err and "Traceback" not in err
+    assert not (tmp_path / "scores.parquet").exists()
+
+
+def test_empty_results_keep_their_columns():
+    from nebase_analysis import composite as C
+    from nebase_analysis import indicators as I
+
+    values = I.compute(Batch.empty())
+    res = C.score(values)
+    assert list(res.scores.columns) == ["applicant_id", "category", "domain", "province", "peer_group", "n_peers",
+                                        "index", "score", "rank", "note"]
+    assert len(res.scores) == 0 and str(res.scores["rank"].dtype) == "Int64"
+    ru, draws = C.rank_uncertainty(values, n=20, nominal=res, return_scores=True)
+    assert list(ru.columns[:10]) == ["applicant_id", "category", "domain", "peer_group", "n_peers", "rank_nominal",
+                                     "rank_p05", "rank_median", "rank_p95", "rank_mean"]
+    assert len(ru) == 0 and list(draws.columns) == ["applicant_id", "draw", "score"]
+
+
+def test_programming_errors_are_not_reported_as_input_errors(monkeypatch, tmp_path):
+    import pytest
+
+    from nebase_analysis import composite as C
+
+    _batch().to_parquet(tmp_path)
+
+    def broken(*args, **kwargs):
+        return {}["no such key"]
+
+    monkeypatch.setattr(C, "score", broken)
+    with pytest.raises(KeyError):
+        main(["score", "--processed", str(tmp_path), "--samples", "20"])
