@@ -377,3 +377,29 @@ def test_expert_panel_shows_how_much_data_stands_behind_icc(small, tmp_path):
         note = rel.loc[(rel.domain == DOMAIN) & (rel.category == b.category) & (rel.criterion == b.criterion), "note"].iloc[0]
         if "共" in note:
             assert f"{b.n_targets} 个单位 × {b.n_raters} 位专家（共 {b.total_targets} × {b.total_raters}）" in note
+
+
+def test_ranking_report_shows_unresolved_errors_when_the_ranking_has_them(small, tmp_path):
+    processed = tmp_path / "processed"
+    shutil.copytree(small / "run1" / "processed", processed)
+    fr = pd.read_parquet(processed / "final_ranking.parquet")
+    issues = pd.read_parquet(processed / "issues.parquet")
+    n_err = issues[issues["severity"] == "error"].groupby("applicant_id").size()
+    fr = fr.assign(n_errors=fr["applicant_id"].map(n_err).fillna(0).astype(int))
+    fr = fr.assign(needs_review=fr["n_errors"] > 0)
+    mine = fr[(fr["domain"] == DOMAIN) & (fr["category"] == "enterprise")]
+    k = int((mine["n_errors"] > 0).sum())
+    assert k > 0  # the small batch carries faults
+    fr.to_parquet(processed / "final_ranking.parquet")
+    (processed / "report_data").mkdir(exist_ok=True)
+    for f in (processed / "report_data").glob("*.parquet"):
+        f.unlink()  # prepared again from the new final ranking
+    s = run_reports(processed, tmp_path / "reports", only=["ranking"], domain=DOMAIN, jobs=1, progress=False)
+    assert all(r.ok for r in s.results)
+    page = (tmp_path / "reports" / "ranking" / f"{DOMAIN_ID}-enterprise.html").read_text(encoding="utf-8")
+    assert "<th>待核实错误</th>" in page or "待核实错误</th>" in page
+    assert f"本组 {len(mine)} 个申报主体中，{k} 个仍有未解决的错误级问题" in page
+    # an older processed folder without the column: no such column, the report still runs
+    old = (small / "run1" / "reports" / "ranking" / f"{DOMAIN_ID}-enterprise.html").read_text(encoding="utf-8")
+    if "n_errors" not in pd.read_parquet(small / "run1" / "processed" / "final_ranking.parquet").columns:
+        assert "待核实错误" not in old
