@@ -196,6 +196,7 @@ def final_ranking(
     method: str | None = None,
     maxima: Any = None,
     recusals: pd.DataFrame | None = None,
+    issues: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Combine the composite and expert scores and rank within domain × category.
 
@@ -215,6 +216,12 @@ def final_ranking(
         Aggregation method (default ``ranking.aggregation.default_method``).
     maxima, recusals : optional
         Passed to :func:`nebase_analysis.experts.aggregate`.
+    issues : DataFrame, optional
+        The validation issues (``issues.parquet``: ``applicant_id``, ``severity``). When
+        given, two columns flag the applicants whose data still carry an unresolved error
+        (a duplicate filing, an over-quota recommendation, ...): ``n_errors`` (int, number
+        of issues with ``severity == "error"``) and ``needs_review`` (bool,
+        ``n_errors > 0``). They never change a rank or the selection: the analyst decides.
 
     Returns
     -------
@@ -226,7 +233,8 @@ def final_ranking(
         separated it from an applicant with the same final score; ``tie`` when none did),
         ``tie_note``, ``method``, ``weight_objective``, ``weight_expert``, ``note``
         (missing scores, then the aggregation notes, each prefixed with its criterion's
-        Chinese name, e.g. ``保障措施：评分仅 4 个…``).
+        Chinese name, e.g. ``保障措施：评分仅 4 个…``); with ``issues``, also ``n_errors``
+        and ``needs_review``.
 
     Examples
     --------
@@ -345,7 +353,23 @@ def final_ranking(
     out["weight_objective"] = wo
     out["weight_expert"] = we
     cols = ["applicant_id", *gcols, "objective", "expert", *crit_keys, "final", "rank", "n_in_group", "places", "selected", "tie", "decided_by", "tie_note", "method", "weight_objective", "weight_expert", "note"]
+    if issues is not None:
+        out["n_errors"] = _error_counts(issues).reindex(out["applicant_id"].astype(str)).fillna(0).astype(int).to_numpy()
+        out["needs_review"] = out["n_errors"] > 0
+        cols += ["n_errors", "needs_review"]
     return out[cols].reset_index(drop=True)
+
+
+def _error_counts(issues: pd.DataFrame) -> pd.Series:
+    """Number of validation issues with severity ``error`` per applicant id."""
+    if not isinstance(issues, pd.DataFrame):
+        raise ValueError("问题清单必须是表格（applicant_id, severity）")
+    missing = [c for c in ("applicant_id", "severity") if c not in issues.columns]
+    if missing:
+        raise ValueError(f"问题清单缺少列：{', '.join(missing)}")
+    err = issues.loc[issues["severity"].astype("string").str.strip().str.lower() == "error", "applicant_id"]
+    err = err.dropna().astype(str)
+    return err.value_counts().rename("n_errors")
 
 
 # --------------------------------------------------------------------------- stability
@@ -703,7 +727,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``nebase rank``: aggregation, reliability, flags, final ranking, stability, method comparison.
 
-    Reads ``expert_scores.parquet`` and ``scores.parquet`` (required),
+    Reads ``expert_scores.parquet`` and ``scores.parquet`` (required), ``issues.parquet``
+    (optional: the final ranking then flags unresolved validation errors, ``n_errors`` and
+    ``needs_review``),
     ``composite_samples.parquet`` (optional: the composite's Monte Carlo score draws written
     by ``nebase score``, used by :func:`rank_stability`; without it the composite side of
     every replicate is the point score) and ``recusals.parquet`` (optional). Writes
@@ -746,7 +772,9 @@ def run_cli(args: argparse.Namespace) -> int:
         steps.update()
         expert_flags(expert_scores, cfg, recusals=rec).to_parquet(out_dir / "expert_flags.parquet", index=False)
         steps.update()
-        final = final_ranking(composite, agg, cfg, method=method)
+        issues_path = processed / "issues.parquet"  # written by `nebase validate`
+        issues = pd.read_parquet(issues_path) if issues_path.exists() else None
+        final = final_ranking(composite, agg, cfg, method=method, issues=issues)
         steps.update()
         stab = rank_stability(expert_scores, composite, samples, cfg, method=method, recusals=rec, n_boot=args.n_boot, seed=args.seed)
         final = final.merge(stab[["applicant_id", "rank_low", "rank_median", "rank_high", "p_selected", "stability"]], on="applicant_id", how="left")

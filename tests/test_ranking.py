@@ -369,3 +369,33 @@ def test_notes_name_their_criterion():
     agg["note"] = ["", "评分仅 2 个", "", ""]
     r2 = ranking.final_ranking(comp, agg, _cfg()).set_index("applicant_id")
     assert r2.loc["A", "note"] == f"{names['tasks']}：评分仅 2 个"
+
+
+def test_unresolved_validation_errors_flagged_without_changing_ranks():
+    comp = _comp([("A", 80.0), ("B", 60.0), ("C", 70.0)])
+    agg = _agg([("A", 70.0, 20), ("B", 90.0, 25), ("C", 50.0, 15)])
+    issues = pd.DataFrame({"applicant_id": ["B", "B", "B", "C", None],
+                           "severity": ["error", "error", "warning", "info", "error"]})
+    plain = ranking.final_ranking(comp, agg, _cfg())
+    assert "n_errors" not in plain.columns and "needs_review" not in plain.columns
+    r = ranking.final_ranking(comp, agg, _cfg(), issues=issues)
+    pd.testing.assert_frame_equal(r.drop(columns=["n_errors", "needs_review"]), plain)
+    r = r.set_index("applicant_id")
+    assert r["n_errors"].to_dict() == {"B": 2, "A": 0, "C": 0}
+    assert r["needs_review"].to_dict() == {"B": True, "A": False, "C": False}
+    assert r.loc["B", "rank"] == 1 and r.loc["B", "selected"]          # flagged, not demoted
+    with pytest.raises(ValueError, match="问题清单缺少列：severity"):
+        ranking.final_ranking(comp, agg, _cfg(), issues=issues[["applicant_id"]])
+
+
+def test_cli_rank_reads_issues(tmp_path, capsys):
+    from nebase_analysis.cli import main
+
+    comp = _write_inputs(tmp_path)
+    aid = comp["applicant_id"].iloc[3]
+    pd.DataFrame({"applicant_id": [aid, aid, comp["applicant_id"].iloc[0]], "severity": ["error", "error", "warning"]}
+                 ).to_parquet(tmp_path / "issues.parquet", index=False)
+    assert main(["rank", "--processed", str(tmp_path)]) == 0, capsys.readouterr().err
+    final = pd.read_parquet(tmp_path / "final_ranking.parquet").set_index("applicant_id")
+    assert final.loc[aid, "n_errors"] == 2 and final["needs_review"].sum() == 1 and final.loc[aid, "needs_review"]
+    assert final["n_errors"].sum() == 2
