@@ -456,7 +456,7 @@ def compute(batch, config: Any = None, issues: pd.DataFrame | None = None, *, re
             if k == "province":
                 apps[k] = pd.NA
             else:
-                raise KeyError(f"申报数据缺少列 {k}")
+                raise ValueError(f"申报数据缺少列 {k}")
     apps = apps.reset_index(drop=True)
     derived = _derived_columns(batch, cfg)
     for c in derived.columns:

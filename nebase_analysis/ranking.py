@@ -785,8 +785,8 @@ def run_cli(args: argparse.Namespace) -> int:
         cmp.tau.to_parquet(out_dir / "method_tau.parquet", index=False)
         steps.update()
         steps.close()
-    except (ValueError, TypeError, KeyError) as exc:
-        print(f"nebase rank: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+    except ValueError as exc:
+        print(f"nebase rank：{exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
     n_sel = int(final["selected"].sum())
     print(f"最终排名完成：{len(final)} 个申报单位，入选 {n_sel} 个；结果写入 {out_dir}", file=sys.stderr)
