@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 
 from nebase_analysis.batch import Batch
-from nebase_analysis.config import domain_table, load_config, province_table
+from nebase_analysis.config import criteria_table, domain_table, load_config, province_table
 from nebase_analysis.experts.assignment import assign, normalise_roster, read_roster
 from nebase_analysis.experts.panels import write_synthetic_panels
 from nebase_analysis.experts.sheets import evaluation_points, read_sheets, write_sheets
+from xlsx_cells import workbook_cells
 
 NOTICE = Path(__file__).resolve().parents[2] / "shared" / "notice.md"
-CRIT = ["basis", "approach", "tasks", "schedule", "safeguards"]
-MAXIMA = {"basis": 30, "approach": 20, "tasks": 30, "schedule": 10, "safeguards": 10}
+CRIT = criteria_table()["id"].tolist()
+MAXIMA = criteria_table().set_index("id")["max"].astype(int).to_dict()
 
 
 def _squash(text):
@@ -369,17 +370,13 @@ def test_names_starting_with_formula_characters_stay_text(tmp_path):
     a, _ = assign(apps, ros, seed=0)
     paths = write_sheets(apps, ros, a, tmp_path)
     seen = set()
-    for p in paths:
-        wb = openpyxl.load_workbook(p)
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for c in row:
-                    if c.data_type == "f":
-                        # the only formulas are the written totals
-                        assert str(c.value).startswith("=IF(COUNT("), (p.name, ws.title, c.coordinate, c.value)
-                    elif isinstance(c.value, str) and c.value in INJECTED + [f"{t}单位" for t in INJECTED]:
-                        assert c.data_type == "s"
-                        seen.add(c.value)
+    for where, c in workbook_cells(paths):
+        if c.data_type == "f":
+            # the only formulas are the written totals
+            assert str(c.value).startswith("=IF(COUNT("), (where, c.value)
+        elif isinstance(c.value, str) and c.value in INJECTED + [f"{t}单位" for t in INJECTED]:
+            assert c.data_type == "s"
+            seen.add(c.value)
     assert seen == set(INJECTED) | {f"{t}单位" for t in INJECTED}
     # read back: the names printed on the sheet are the applicant's (used for recusal without applicants)
     for p in paths:

@@ -248,6 +248,7 @@ def test_cli_template_input_errors_exit_1_in_chinese(tmp_path, capsys):
 def test_write_raw_never_writes_a_formula(tmp_path):
     """Text from a batch or an override that starts with = + - @ stays text in the raw workbooks."""
     from test_roundtrip import hand_batch
+    from xlsx_cells import workbook_cells
 
     batch = hand_batch()
     aid = batch.applicants["applicant_id"].iloc[0]
@@ -256,12 +257,8 @@ def test_write_raw_never_writes_a_formula(tmp_path):
     paths = [p for p in tmp_path.rglob("*.xlsx")]
     assert paths and len(manifest) >= 1
     seen = set()
-    for p in paths:
-        wb = openpyxl.load_workbook(p)
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    assert cell.data_type != "f", (p.name, ws.title, cell.coordinate, cell.value)
-                    if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
-                        seen.add(cell.value)
+    for where, cell in workbook_cells(paths):
+        assert cell.data_type != "f", (where, cell.value)
+        if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+            seen.add(cell.value)
     assert {"=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)"} <= seen

@@ -273,7 +273,7 @@ def write_index(
     parts.append('<h2 id="data">数据核查</h2><ul>')
     for r in by_type.get("data_quality", []):
         parts.append(f'<li id="data_quality">{a(r["href"], r["title"])}：核查问题汇总。</li>')
-    docs = data_docs_link(reports_dir)
+    docs = data_docs_link(reports_dir, cfg)
     parts.append(f'<li>{a(docs, "Great Expectations 数据文档")}：逐项数据质量期望的核查结果。</li>' if docs
                  else '<li class="nb-note">本次未生成 Great Expectations 数据文档（运行 nebase validate 时生成）。</li>')
     books = corrections_links(reports_dir, cfg)

@@ -528,11 +528,11 @@ def expert_leniency(expert_scores: pd.DataFrame, applicant_ids: Sequence[str]) -
     return out.sort_values(["leniency", "expert_id"], kind="stable").reset_index(drop=True)
 
 
-def data_docs_link(reports_dir: str | Path) -> str | None:
+def data_docs_link(reports_dir: str | Path, config=None) -> str | None:
     """Relative address (from a report at the top of the reports folder) of the GX Data Docs, if written.
 
-    Looks for ``index.html`` under a folder named like ``*data_docs*`` or ``gx*`` in the
-    reports folder; None when there is none.
+    ``nebase validate`` writes them to ``<reports_dir>/<validation.output_dirs.data_docs>/index.html``;
+    None when that page is not there.
 
     Examples
     --------
@@ -541,16 +541,15 @@ def data_docs_link(reports_dir: str | Path) -> str | None:
     >>> data_docs_link(d), data_docs_link(d / "data_docs")
     ('data_docs/index.html', None)
     """
-    reports = Path(reports_dir).resolve()
-    hits = sorted(p for p in reports.rglob("index.html")
-                  if any("data_docs" in part or part.startswith("gx") for part in p.relative_to(reports).parts[:-1]))
-    return hits[0].relative_to(reports).as_posix() if hits else None
+    folder = resolve_config(config)["validation"]["output_dirs"]["data_docs"]
+    page = Path(reports_dir) / folder / "index.html"
+    return f"{folder}/index.html" if page.is_file() else None
 
 
 def corrections_links(reports_dir: str | Path, config=None) -> pd.DataFrame:
     """The province correction workbooks under the reports folder, as relative addresses.
 
-    Looks in ``<reports_dir>/<reports.links.corrections>`` (where ``nebase validate`` writes
+    Looks in ``<reports_dir>/<validation.output_dirs.corrections>`` (where ``nebase validate`` writes
     one ``<省份>.xlsx`` per province with issues). Returns ``province, href`` in the
     province order of ``provinces.yaml`` (other names after, sorted); empty when none.
 
