@@ -142,6 +142,65 @@ def test_kendall_w_equals_tie_corrected_friedman(seed):
     assert res["W"] == pytest.approx(stat / (4 * (8 - 1)))
 
 
+# Published worked examples with ties (targets in columns, one row per rater).
+# NAG Library, routine G08DAF (Kendall's coefficient of concordance), example program
+# data g08dafe.d and results g08dafe.r: 3 comparisons of 10 objects with tied ranks,
+# "Kendall's coefficient = 0.828, Significance = 0.008".
+NAG_G08DAF = [
+    [1.0, 4.5, 2.0, 4.5, 3.0, 7.5, 6.0, 9.0, 7.5, 10.0],
+    [2.5, 1.0, 2.5, 4.5, 4.5, 8.0, 9.0, 6.5, 10.0, 6.5],
+    [2.0, 1.0, 4.5, 4.5, 4.5, 4.5, 8.0, 8.0, 8.0, 10.0],
+]
+# R package irr (Gamer et al.), data(anxiety): 20 subjects rated by 3 raters on a 1-6
+# scale; kendall(anxiety, correct = TRUE) gives W = 0.54, Chisq(19) = 30.8, p = 0.0429.
+IRR_ANXIETY = [
+    [3, 3, 3, 4, 5, 5, 2, 3, 5, 2, 2, 6, 1, 5, 2, 2, 1, 2, 4, 3],
+    [3, 6, 4, 6, 2, 4, 2, 4, 3, 3, 2, 3, 3, 3, 2, 2, 1, 3, 3, 4],
+    [2, 1, 4, 4, 3, 2, 1, 6, 1, 1, 1, 2, 3, 3, 1, 1, 3, 3, 2, 2],
+]
+
+
+@pytest.mark.parametrize(
+    "raters, published, decimals",
+    [
+        (NAG_G08DAF, {"W": 0.828, "pval": 0.008, "df": 9}, 3),
+        (IRR_ANXIETY, {"W": 0.54, "chi2": 30.8, "pval": 0.0429, "df": 19}, None),
+    ],
+    ids=["NAG-G08DAF", "irr-anxiety"],
+)
+def test_kendall_w_published_examples_with_ties(raters, published, decimals):
+    matrix = np.array(raters, dtype=float).T            # targets × raters
+    res = experts.kendall_w(_long(matrix.tolist()), "applicant_id", "expert_id", "score").iloc[0]
+    shown = {"W": 2, "chi2": 1, "pval": 4, "df": 0}     # irr prints W to 2, chi2 to 1, p to 4 places
+    for key, value in published.items():
+        places = decimals if decimals is not None and key != "df" else shown[key]
+        assert round(float(res[key]), places) == value, key
+
+
+def test_kendall_w_published_tie_example_by_hand():
+    # The NAG table worked through: rank sums 5.5 6.5 9 13.5 12 20 23 23.5 25.5 26.5, mean 16.5,
+    # S = 591; tie groups: rater 1 two pairs (6 + 6), rater 2 three pairs (18), rater 3 a
+    # quadruple and a triple (60 + 24): total 114; W = 12 * 591 / (9 * 990 - 3 * 114) = 0.8277.
+    matrix = np.array(NAG_G08DAF).T
+    res = experts.kendall_w(_long(matrix.tolist()), "applicant_id", "expert_id", "score").iloc[0]
+    assert res["W"] == pytest.approx(12 * 591 / (9 * 990 - 3 * 114))
+    assert res["chi2"] == pytest.approx(3 * 9 * 12 * 591 / (9 * 990 - 3 * 114))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_kendall_w_average_spearman_relation(seed):
+    # Kendall's relation for untied rankings: mean pairwise Spearman rho = (m W - 1) / (m - 1)
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(seed)
+    m, n = 5, 9
+    base = rng.normal(size=n)
+    x = np.column_stack([base + rng.normal(scale=1.0, size=n) for _ in range(m)])
+    w = experts.kendall_w(_long(x.tolist()), "applicant_id", "expert_id", "score")["W"].iloc[0]
+    rhos = [spearmanr(x[:, i], x[:, j]).statistic for i, j in itertools.combinations(range(m), 2)]
+    assert np.mean(rhos) == pytest.approx((m * w - 1) / (m - 1))
+
+
 # ----------------------------------------------------------------------------- Krippendorff
 
 
