@@ -211,7 +211,9 @@ class _Generator:
 
     def _city_pool(self, province: str) -> list[str]:
         z = self._zones[province]
-        cities = [c for c in z["城市/区县"].dropna().unique() if 2 <= len(c) <= 3 and not c.endswith(("区", "县", "港"))]
+        # the catalogue's place column sometimes keeps the 省 of "江苏省如皋…": 省如皋 -> 如皋
+        places = dict.fromkeys(c.removeprefix("省") for c in z["城市/区县"].dropna())
+        cities = [c for c in places if 2 <= len(c) <= 3 and not c.endswith(("区", "县", "港"))]
         return cities or [self.provinces.loc[province, "short"]]
 
     def recommender(self, province: str) -> str:
@@ -914,6 +916,10 @@ def _inject(g: _Generator, items: dict[str, dict], slots: list[dict], counts: di
         slots.append(slot)
         fx.add(aid, "province", "over_quota", q, q + 1, f"{p}推荐{cats[c]['label']} {q + 1} 个，超出名额 {q} 个")
 
+    # group_subsidiary: an enterprise renamed as the group (集团) of another one's 字号
+    for _ in range(counts.get("group_subsidiary", 0)):
+        _plant_group_pair(g, items, fx)
+
     # per-applicant kinds, one per applicant
     per = [k for k in counts if g.s["faults"][k]["scope"] == "applicant"]
     for kind in per:
@@ -926,6 +932,40 @@ def _inject(g: _Generator, items: dict[str, dict], slots: list[dict], counts: di
             else:
                 raise RuntimeError(f"找不到可注入“{kind}”故障的申报对象")
     return fx
+
+
+def _plant_group_pair(g: _Generator, items: dict[str, dict], fx: _Faults) -> None:
+    """Rename one enterprise ``<city><字号><group suffix>`` after another's 字号 (notice 四(一)).
+
+    The subsidiary keeps its name; its 字号 (the two characters after its city) is one
+    no other enterprise of the batch carries, so the pair is the only one the rule can
+    tell. The group's texts and applicant unit follow its new name. Both are faults.
+    """
+    from collections import Counter
+
+    ents = [a for a, it in items.items() if it["rec"]["category"] == "enterprise"]
+    brand = {a: items[a]["rec"]["name"][len(items[a]["rec"]["_city"]):][:2] for a in ents}
+    shared = Counter(brand.values())
+    free = [a for a in ents if a not in fx.used]
+    subsidiary = g.pick([a for a in free if shared[brand[a]] == 1])
+    group = g.pick([a for a in free if a != subsidiary])
+    rec = items[group]["rec"]
+    old = rec["name"]
+    for _ in range(50):
+        new = f"{rec['_city']}{brand[subsidiary]}{g.pick(g.s['faults']['group_subsidiary']['group_suffixes'])}"
+        if new not in g.used_names:
+            break
+    else:
+        raise RuntimeError("无法生成不重复的集团公司名称")
+    g.used_names.add(new)
+    rec["name"] = rec["applicant_unit"] = new
+    items[group]["ctx"] = {**items[group]["ctx"], "name": new}
+    items[group]["texts"] = [{**t, "text": t["text"].replace(old, new)} for t in items[group]["texts"]]
+    sub = items[subsidiary]["rec"]
+    fx.add(group, "name", "group_subsidiary", old, new,
+           f"改名为“{new}”，与 {subsidiary}“{sub['name']}”（{sub['province']}）构成集团公司与子公司同时申报")
+    fx.add(subsidiary, "name", "group_subsidiary", sub["name"], sub["name"],
+           f"与 {group}“{new}”（{rec['province']}）构成集团公司与子公司同时申报")
 
 
 # ----------------------------------------------------------------------------- frames

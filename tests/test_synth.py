@@ -15,6 +15,7 @@ import pytest
 from nebase_analysis.cleaning import parse_number
 from nebase_analysis.config import dev_zones, load_config, province_table, quota_table
 from nebase_analysis.synth import FAULT_COLUMNS, RAW_COLUMNS, fault_kinds, generate, national_batch, summary_text
+from nebase_analysis.validation.rules import group_subsidiary_rule
 
 CFG = load_config()
 PREC = CFG["synth"]["precision"]
@@ -292,7 +293,8 @@ def test_every_kind_present_once_per_applicant(faulty):
     t = faulty.truth
     assert set(t.kind) == set(fault_kinds())
     n = len(faulty.batch.applicants)
-    assert abs(len(t) - 0.05 * 418) <= 1
+    pairs = int((t.kind == "group_subsidiary").sum()) // 2  # one injection, two applicants
+    assert abs(len(t) - pairs - 0.05 * 418) <= 1
     assert t.applicant_id.is_unique  # one fault per applicant
     assert faulty.raw_values.applicant_id.isin(t.applicant_id).all()
 
@@ -371,6 +373,19 @@ def test_truth_describes_each_injection(faulty):
             same = a[(a.credit_code == r.injected)]
             assert len(same) == 2 and same.province.nunique() == 2 and same.name.nunique() == 1
             assert r.applicant_id in same.index
+        elif r.kind == "group_subsidiary":
+            pair = s.truth[(s.truth.kind == "group_subsidiary") & s.truth.note.str.contains(r.applicant_id)]
+            assert len(pair) == 1 and a.loc[r.applicant_id, "name"] == r.injected
+            other = a.loc[pair.applicant_id.iloc[0]]
+            markers = CFG["validation"]["group_subsidiary"]["group_markers"]
+            if r.original != r.injected:  # the renamed group: city + the subsidiary's 字号 + 集团...
+                assert any(m in r.injected for m in markers) and not any(m in other["name"] for m in markers)
+                both = a.loc[[r.applicant_id, other.name]].reset_index()
+                assert set(group_subsidiary_rule(both, CFG).applicant_id) == {r.applicant_id, other.name}
+                texts = s.batch.texts.query("applicant_id == @r.applicant_id").text
+                assert not texts.str.contains(r.original, regex=False).any()
+                assert a.loc[r.applicant_id, "applicant_unit"] == r.injected
+            assert not broken
         else:  # pragma: no cover
             raise AssertionError(f"unknown kind {r.kind}")
 
@@ -387,7 +402,7 @@ def test_counts_with_faults_differ_from_quota_only_by_over_quota(faulty):
 def test_many_faults_all_kinds_and_rate():
     s = generate(seed=11, fault_rate=0.2)
     assert set(s.truth.kind) == set(fault_kinds())
-    assert len(s.truth) == round(0.2 * 418)
+    assert len(s.truth) - int((s.truth.kind == "group_subsidiary").sum()) // 2 == round(0.2 * 418)
     v = violations(s)
     assert set(v.applicant_id) <= set(s.truth.applicant_id)
 
@@ -468,3 +483,8 @@ def test_count_rates_must_list_exactly_the_weighted_components():
     cfg = load_config({"synth": {"counts": {"park": {"platform_weighted": {"not_a_component": 1.0}}}}})
     with pytest.raises(ValueError, match="platform_weighted.*national_lab_count"):
         generate(seed=0, fault_rate=0, config=cfg)
+
+
+def test_enterprise_names_start_with_a_place_not_a_stray_province_character(clean):
+    ent = clean.batch.applicants.query("category == 'enterprise'")
+    assert not ent["name"].str.startswith("省").any(), ent.loc[ent["name"].str.startswith("省"), "name"].tolist()

@@ -227,6 +227,11 @@ def test_group_and_subsidiary(clean, base):
     s2 = _set(s, name="星华软件技术有限公司")
     iss2 = _issues(clean, pd.concat([g, s2]), texts=False)
     assert not (iss2.rule == "group_subsidiary_both_filed").any()
+    # a group and a subsidiary in other cities: the city names (catalogue places) are not the 字号
+    g3 = _set(g, name="深圳华星控股集团有限公司")
+    s3 = _set(s, name="吉林市华星软件技术有限公司")
+    iss3 = _issues(clean, pd.concat([g3, s3]), texts=False)
+    assert sorted(iss3[iss3.rule == "group_subsidiary_both_filed"].applicant_id) == sorted([g.applicant_id.iloc[0], "E-XX-98"])
 
 
 def test_dev_zone_catalogue_and_park_in_park(clean, base):
@@ -284,8 +289,8 @@ def test_recall_and_precision_against_ground_truth():
         assert (sc.n_faults >= 1).all()
         assert (sc.recall >= 0.95).all(), sc
         assert (sc.precision >= 0.90).all(), sc
-        if rate >= 0.3:
-            assert (sc.n_faults >= 3).all(), sc
+        if rate >= 0.3:  # every kind more than once (cross-applicant kinds have the lowest weight)
+            assert (sc.n_faults >= 2).all(), sc
 
 
 @pytest.mark.slow

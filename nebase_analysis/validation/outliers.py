@@ -46,8 +46,9 @@ def _in_band(ratio: np.ndarray, factor: float, band: float) -> np.ndarray:
 def unit_slips(numeric: pd.DataFrame, config: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Probable 万元/亿元 slips and the figures with them corrected.
 
-    Each year is compared with the median of the field's other years; a figure with
-    no usable other years (a single-value field, or all years slipped) is compared with
+    Each year is compared with the field's other years: a slip is ``factor`` times their
+    median (within ``band``) and at least ``factor / band**2`` times each of them (the
+    reverse for a figure typed too small). A figure with no usable other years (a single-value field, or all years slipped) is compared with
     the median of its domain × category peers.
 
     Returns
@@ -99,15 +100,21 @@ def unit_slips(numeric: pd.DataFrame, config: Any = None) -> tuple[pd.DataFrame,
                 ratios = np.column_stack([block[:, j] / block[:, k] for k in others])
             known = np.isfinite(ratios)
             n_known = known.sum(axis=1)
-            up = np.where(known, _in_band(ratios, factor, band), True).all(axis=1)
-            down = np.where(known, _in_band(1 / ratios, factor, band), True).all(axis=1)
+            ref = _nanmedian(np.column_stack([block[:, k] for k in others]))
+            with np.errstate(all="ignore"):
+                ratio = block[:, j] / ref
+            # ~factor times the median of the other years, and far (band squared) from every
+            # one of them on the same side: a fast-growing series (1.31, 1.67, 2.93) still
+            # shows a slipped 13100, and a slip in another year cannot drag a sound one along
+            wide = band * band
+            up = _in_band(ratio, factor, band) & np.where(known, _in_band(ratios, factor, wide), True).all(axis=1)
+            down = _in_band(1 / ratio, factor, band) & np.where(known, _in_band(1 / ratios, factor, wide), True).all(axis=1)
             hit = (up | down) & (n_known >= 1)
             # with a single other year the two disagree symmetrically: the slip is the one farther from the peers
             single = hit & (n_known == 1)
             if single.any():
                 other_dist = np.nanmax(np.where(known, np.column_stack([dist_peer[:, k] for k in others]), -np.inf), axis=1)
                 hit &= ~single | (np.nan_to_num(dist_peer[:, j], nan=0.0) > other_dist)
-            ref = _nanmedian(np.column_stack([block[:, k] for k in others]))
             record(hit, col, block[:, j], ref, "years")
     # the average: against the (repaired) mean of its years
     for col, base, year in cols:

@@ -142,21 +142,46 @@ def duplicate_rules(applicants: pd.DataFrame, config: Any = None) -> pd.DataFram
     return _frame(rows)
 
 
-def _stem(name: str, cfg, rules) -> str:
+def _place_prefixes(cfg) -> tuple[list[str], list[str]]:
+    """Province names (full and short) and city names, longest first, to strip off a name.
+
+    Cities are the two- and three-character places of the development-zone catalogue
+    (``城市/区县``), with and without ``市``.
+    """
+    from nebase_analysis.config import dev_zones
+
+    units = cfg["provinces"]["units"]
+    provinces = sorted({*(u["name"] for u in units), *(u["short"] for u in units)}, key=len, reverse=True)
+    places = dev_zones()["城市/区县"].dropna().str.strip().str.removeprefix("省")
+    places = places[places.str.len().between(2, 3) & ~places.str.endswith(("区", "县", "港"))].str.removesuffix("市")
+    cities = sorted({x for c in places if len(c) >= 2 for x in (c, c + "市")}, key=len, reverse=True)
+    return provinces, cities
+
+
+def _stem(name: str, cfg, rules, places: tuple[list[str], list[str]]) -> str:
     """The 字号 of an enterprise name: place prefix, group markers and company suffixes removed.
 
     Subsidiary and group markers come from ``validation.yaml`` (``group_subsidiary``),
-    company-form suffixes from ``intake.yaml`` (``name_suffixes``).
+    company-form suffixes from ``intake.yaml`` (``name_suffixes``), places from
+    :func:`_place_prefixes` (a province, then a city, each only when a 字号 of two
+    characters or more is left).
     """
     from nebase_analysis.cleaning import name_key
 
     g = cfg["validation"]["group_subsidiary"]
     key = name_key(name, rules) or ""
-    for p in sorted({*(u["name"] for u in cfg["provinces"]["units"]), *(u["short"] for u in cfg["provinces"]["units"])},
-                    key=len, reverse=True):
-        if key.startswith(p) and len(key) > len(p) + 1:
-            key = key[len(p):]
-            break
+
+    def core(text: str) -> str:
+        for m in g["group_markers"]:
+            text = text.split(m)[0]
+        return text
+
+    for prefixes in places:  # a province (not the first half of a city such as 吉林市), then a city
+        for p in prefixes:
+            rest = key[len(p):]
+            if key.startswith(p) and not rest.startswith("市") and len(core(rest)) >= 2:
+                key = rest
+                break
     key = re.sub(r"^(\w{1,3}?市)", "", key) if re.match(r"^\w{1,3}市", key) else key
     for m in g["subsidiary_markers"]:
         key = key.replace(m, "")
@@ -192,7 +217,8 @@ def group_subsidiary_rule(applicants: pd.DataFrame, config: Any = None) -> pd.Da
         return _frame([])
     names = ent["name"].astype(object).fillna("").astype(str).tolist()
     keys = [name_key(n, rules) or "" for n in names]
-    stems = [_stem(n, cfg, rules) for n in names]
+    places = _place_prefixes(cfg)
+    stems = [_stem(n, cfg, rules, places) for n in names]
     is_group = [any(m in n for m in g["group_markers"]) for n in names]
     pairs = set()
     for i in range(len(ent)):
