@@ -796,9 +796,9 @@ def _prepare_groups(indicators: pd.DataFrame, cfg: Mapping[str, Any], spec: pd.D
     for k in keys:
         if k not in indicators.columns:
             raise ValueError(f"指标表缺少分组列 {k}")
-    if indicators["applicant_id"].duplicated().any():
-        dup = indicators.loc[indicators["applicant_id"].duplicated(), "applicant_id"].tolist()
-        raise ValueError(f"指标表中申报对象编号重复：{dup[:5]}")
+    from nebase_analysis.indicators import check_applicant_ids
+
+    check_applicant_ids(indicators, "指标表")
     default_missing = cc["missing"]["default"]
     tcfg = cc["treatment"]
     ncfg = cc["normalisation"]

@@ -32,7 +32,7 @@ import pandas as pd
 from nebase_analysis.config import domain_table, resolve_config, sf_share_exempt_domains, wide_columns
 
 __all__ = ["indicator_spec", "formula_fields", "evaluate_formula", "valid_names", "compute", "year_placeholders",
-           "field_labels"]
+           "field_labels", "check_applicant_ids"]
 
 KEY_COLUMNS = ["applicant_id", "category", "domain", "province"]
 _FUNCS = {"cagr", "share", "ratio", "weighted", "mean", "sum", "min", "max", "log", "log1p", "sqrt", "abs"}
@@ -394,6 +394,63 @@ def _series(v, idx) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- compute
+def check_applicant_ids(table: pd.DataFrame, what: str = "申报数据", *, limit: int = 10) -> None:
+    """Refuse a table whose ``applicant_id`` is missing or repeated, naming ids and source files.
+
+    Every later stage keys on ``applicant_id``: a repeated id would merge two applicants'
+    figures, a missing one would drop an applicant. The Chinese message names each repeated
+    id with the ``source_file`` of its rows (when the table has that column) and each row
+    without an id by its row number (1-based) and source file.
+
+    Parameters
+    ----------
+    table : DataFrame
+        With an ``applicant_id`` column; ``source_file`` optional.
+    what : str
+        How the message names the table (e.g. ``申报数据``, ``指标表``).
+    limit : int
+        At most this many ids (rows) are listed; the rest are counted.
+
+    Raises
+    ------
+    ValueError
+        When an id is missing or repeated.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"applicant_id": ["E-BJ-01", "E-BJ-01"], "source_file": ["北京市/01.xlsx", "北京市/03.xlsx"]})
+    >>> check_applicant_ids(t)
+    Traceback (most recent call last):
+    ...
+    ValueError: 申报数据中申报对象编号重复：E-BJ-01（北京市/01.xlsx、北京市/03.xlsx）；每个申报对象须有唯一编号，请核实来源文件后重新读取
+    """
+    ids = table["applicant_id"].reset_index(drop=True)
+    files = table["source_file"].reset_index(drop=True) if "source_file" in table.columns else None
+
+    def _more(n: int) -> str:
+        return f"等 {n} 个" if n > limit else ""
+
+    parts = []
+    missing = ids.index[ids.isna() | (ids.astype("string").str.strip() == "").fillna(True)]
+    if len(missing):
+        rows = [f"第 {i + 1} 行" + (f"（{files[i]}）" if files is not None and pd.notna(files[i]) else "") for i in missing[:limit]]
+        parts.append(f"有 {len(missing)} 行缺少申报对象编号：{'、'.join(rows)}{_more(len(missing))}")
+    present = ids.drop(missing)
+    dup = present[present.duplicated(keep=False)]
+    if len(dup):
+        names = list(dict.fromkeys(dup))
+        shown = []
+        for aid in names[:limit]:
+            where = ""
+            if files is not None:
+                srcs = [str(f) for f in files[dup.index[dup == aid]] if pd.notna(f)]
+                where = f"（{'、'.join(dict.fromkeys(srcs))}）" if srcs else ""
+            shown.append(f"{aid}{where}")
+        parts.append(f"申报对象编号重复：{'；'.join(shown)}{_more(len(names))}")
+    if parts:
+        raise ValueError(f"{what}中{'；'.join(parts)}；每个申报对象须有唯一编号，请核实来源文件后重新读取")
+
+
 def _derived_columns(batch, cfg) -> pd.DataFrame:
     ids = batch.applicants["applicant_id"]
     out = pd.DataFrame(index=pd.Index(ids, name="applicant_id"))
@@ -457,6 +514,7 @@ def compute(batch, config: Any = None, issues: pd.DataFrame | None = None, *, re
                 apps[k] = pd.NA
             else:
                 raise ValueError(f"申报数据缺少列 {k}")
+    check_applicant_ids(apps)
     apps = apps.reset_index(drop=True)
     derived = _derived_columns(batch, cfg)
     for c in derived.columns:

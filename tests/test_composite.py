@@ -343,8 +343,13 @@ def test_goalposts_single_applicant_is_scored():
 
 def test_duplicate_ids_rejected():
     ind = pd.DataFrame({"applicant_id": ["A", "A"], "category": "park", "domain": "软件", "x": [1.0, 2.0]})
-    with pytest.raises(ValueError, match="重复"):
+    with pytest.raises(ValueError, match="^指标表中申报对象编号重复：A；"):
         C.score(ind, NO_TREAT, spec=_spec2())
+    # rows without an id are named by row, not reported as repeated "nan"
+    ind = pd.DataFrame({"applicant_id": ["A", None, None], "category": "park", "domain": "软件", "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="^指标表中有 2 行缺少申报对象编号：第 2 行、第 3 行；每个") as exc:
+        C.score(ind, NO_TREAT, spec=_spec2())
+    assert "nan" not in str(exc.value) and "重复" not in str(exc.value)
 
 
 @pytest.mark.parametrize("method", ["entropy", "equal"])

@@ -110,3 +110,15 @@ def test_programming_errors_are_not_reported_as_input_errors(monkeypatch, tmp_pa
     monkeypatch.setattr(C, "score", broken)
     with pytest.raises(KeyError):
         main(["score", "--processed", str(tmp_path), "--samples", "20"])
+
+
+def test_nebase_score_repeated_ids_name_the_ids_and_their_files(tmp_path, capsys):
+    batch = _batch()
+    apps = batch.applicants.assign(source_file=[f"applications/北京市/{i:02d}.xlsx" for i in range(len(batch.applicants))])
+    apps = pd.concat([apps, apps.iloc[[0]].assign(source_file="applications/北京市/99_copy.xlsx")], ignore_index=True)
+    Batch(applicants=apps).to_parquet(tmp_path)
+    assert main(["score", "--processed", str(tmp_path), "--samples", "20"]) == 1
+    err = capsys.readouterr().err
+    assert ("nebase score：申报数据中申报对象编号重复：P-BJ-商业航天-0（applications/北京市/00.xlsx、"
+            "applications/北京市/99_copy.xlsx）") in err
+    assert "nan" not in err and "Traceback" not in err and not (tmp_path / "scores.parquet").exists()

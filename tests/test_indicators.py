@@ -278,3 +278,21 @@ def test_sf_exempt_follows_domains_yaml_and_is_parks_only(cfg):
     bad = {"indicators": {"sets": {"enterprise": [{"id": "e_x", "formula": "sf_share", "dimension": "产品开发", "sf_exempt": True}]}}}
     with pytest.raises(ValueError, match="仅适用于园区"):
         I.indicator_spec(load_config(bad))
+
+
+def test_repeated_or_missing_applicant_ids_are_refused_with_ids_and_files(cfg):
+    apps = pd.DataFrame({"applicant_id": ["E-BJ-01", "E-BJ-02", "E-BJ-01", None, "E-SH-01", "E-SH-01"],
+                         "category": "enterprise", "province": "北京市", "domain": "软件", "name": list("abcdef"),
+                         "source_file": ["北京市/01_a.xlsx", "北京市/02_b.xlsx", "北京市/03_c.xlsx", "北京市/04_d.xlsx",
+                                         "上海市/01_e.xlsx", "上海市/01_e.xlsx"]})
+    with pytest.raises(ValueError) as exc:
+        I.compute(Batch(applicants=apps), cfg)
+    msg = str(exc.value)
+    assert msg == ("申报数据中有 1 行缺少申报对象编号：第 4 行（北京市/04_d.xlsx）；"
+                   "申报对象编号重复：E-BJ-01（北京市/01_a.xlsx、北京市/03_c.xlsx）；E-SH-01（上海市/01_e.xlsx）；"
+                   "每个申报对象须有唯一编号，请核实来源文件后重新读取")
+    assert "nan" not in msg
+    # without source files: the ids alone; unique ids pass
+    with pytest.raises(ValueError, match=r"申报对象编号重复：E-BJ-01；每个"):
+        I.compute(Batch(applicants=apps.drop(columns="source_file").iloc[:3]), cfg)
+    assert I.compute(Batch(applicants=apps.iloc[:2]), cfg)["applicant_id"].tolist() == ["E-BJ-01", "E-BJ-02"]
