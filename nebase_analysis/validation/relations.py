@@ -296,11 +296,13 @@ def relation_checks(numeric: pd.DataFrame, config: Any = None, lists: Mapping[st
 def _part_whole(ctx: _Ctx, parts: list[str], whole_label: str, whole, whole_r, tol: float,
                 whole_cols: list[str] | None = None) -> None:
     pv = sum(ctx.v(p) for p in parts)
-    pr = sum(ctx.r(p) for p in parts)
+    # the other parts' rounding widens the bound; the first part's own radius is taken off
+    # the reported value by ``ctx.add`` (counting it here too would allow it twice)
+    others_r = sum((ctx.r(p) for p in parts[1:]), np.zeros_like(pv))
     whole = np.asarray(whole, dtype=float)
     involved = [*parts[1:], *(whole_cols or [whole_label])]
-    # issue on the first part: sum(parts) - radius must not exceed whole + radius + tol
-    ctx.add("part_exceeds_whole", parts[0], involved, pv, np.full_like(pv, -np.inf), whole + whole_r + pr + tol,
+    # issue on the first part: sum(parts) - radii must not exceed whole + radius + tol
+    ctx.add("part_exceeds_whole", parts[0], involved, pv, np.full_like(pv, -np.inf), whole + whole_r + others_r + tol,
             whole, "abs", tol, note="+".join(parts) + "<=" + whole_label)
 
 
