@@ -14,7 +14,9 @@ Every parser takes one raw cell value (whatever the spreadsheet reader returned:
 Blanks and the configured missing tokens (``—``, ``无``, ``-``, ``N/A`` ...) become
 missing, never zero. Cleaning does not guess at unit slips in plain numbers (a 亿元
 field holding ``30000`` stays ``30000``: validation reports it); a unit written in the
-cell (``3000万元`` in a 亿元 field) is converted and logged.
+cell (``3000万元`` in a 亿元 field) is converted and logged. Nor does it turn an
+approximate or ambiguous text into an exact figure: ``约30亿``, ``30亿左右`` (the words of
+``intake.approximate_words``) and digits split by spaces (``30 40``) are refused.
 
 The vocabularies (missing tokens, units, yes/no words, company suffixes, aliases)
 come from ``intake.yaml``, ``provinces.yaml`` and ``domains.yaml``; pass ``config``
@@ -51,6 +53,7 @@ __all__ = [
     "is_blank",
     "normalize_text",
     "parse_number",
+    "approximate_words",
     "clean_numbers",
     "parse_date",
     "clean_dates",
@@ -92,8 +95,7 @@ class CleaningRules:
     """
 
     missing_tokens: frozenset
-    approx_prefixes: tuple
-    approx_suffixes: tuple
+    approximate_words: tuple  # longest first
     unit_dimension: Mapping[str, str]  # unit -> dimension
     unit_factor: Mapping[str, float]  # unit -> factor to its dimension's base
     units_by_length: tuple  # units, longest first (for suffix matching)
@@ -168,8 +170,7 @@ def _build_rules(cfg: Mapping[str, Any]) -> CleaningRules:
         category_alias[_key(c["label"])] = cat
     return CleaningRules(
         missing_tokens=frozenset(_key(t) for t in icfg["missing_tokens"]),
-        approx_prefixes=tuple(sorted(icfg["approx_prefixes"], key=len, reverse=True)),
-        approx_suffixes=tuple(sorted(icfg["approx_suffixes"], key=len, reverse=True)),
+        approximate_words=tuple(sorted((unicodedata.normalize("NFKC", str(w)) for w in icfg["approximate_words"]), key=len, reverse=True)),
         unit_dimension=unit_dimension,
         unit_factor=unit_factor,
         units_by_length=tuple(sorted(unit_dimension, key=len, reverse=True)),
@@ -229,6 +230,10 @@ def _join(rules: list[str]) -> str | None:
 
 _NUM = re.compile(r"^(?P<sign>[+-])?(?P<num>\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# "1 234 567.5": groups of exactly three digits after single spaces (whitespace runs collapsed first)
+_SPACE_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?(?!\d)")
+# digits (or a decimal point / comma) on both sides of a space: "30 40", "3. 5"
+_SPACED_DIGITS = re.compile(r"[\d.,] [\d.,]")
 
 
 def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Parsed:
@@ -237,8 +242,8 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
     Parameters
     ----------
     value : any
-        The raw cell (number, text such as ``"1,234.5"``, ``"12.3%"``, ``"１２３"``,
-        ``"约5亿"``, ``"3000万元"``, ``"—"``, ``None``).
+        The raw cell (number, text such as ``"1,234.5"``, ``"1 234.5"``, ``"12.3%"``,
+        ``"１２３"``, ``"3000万元"``, ``"—"``, ``None``).
     unit : str, optional
         The field's unit as printed (``亿元``, ``%``, ``个`` ...). A unit in the cell of
         the same dimension is converted to it; another dimension makes the cell unreadable.
@@ -248,14 +253,23 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
     Returns
     -------
     Parsed
-        ``value`` a float (``nan`` when missing or unreadable).
+        ``value`` a float (``nan`` when missing or unreadable). Refused (``ok`` False,
+        ``value`` nan), never guessed:
+
+        - approximate wording (``intake.approximate_words``: ``约5亿``, ``30亿左右``):
+          rule ``approximate:<words>`` (``approximate:约/左右``);
+        - digits separated by spaces other than thousands grouping (``30 40``: one
+          number or two?): rule ``ambiguous_spaces``. Groups of exactly three digits
+          (``1 234 567``) are a thousands separator.
 
     Examples
     --------
     >>> parse_number("1,234.5")
     Parsed(value=1234.5, rule='thousands_separator', ok=True)
     >>> parse_number("约5亿", unit="亿元")
-    Parsed(value=5.0, rule='approximate+unit_stripped', ok=True)
+    Parsed(value=nan, rule='approximate:约', ok=False)
+    >>> parse_number("30 40", unit="亿元")
+    Parsed(value=nan, rule='ambiguous_spaces', ok=False)
     >>> parse_number("12.3%", unit="%")
     Parsed(value=12.3, rule='percent_sign', ok=True)
     >>> parse_number("-", unit="%").value
@@ -272,6 +286,30 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
     if isinstance(value, (_dt.date, _dt.datetime, pd.Timestamp)):
         return Parsed(math.nan, "unreadable", False)
     return _parse_number_text(str(value), unit, rules)
+
+
+def approximate_words(text: Any, config: Any = None) -> list[str]:
+    """The approximate wording (``intake.approximate_words``) in a cell text, in reading order.
+
+    A longer word wins over a word inside it (``超过`` rather than ``超``).
+
+    Examples
+    --------
+    >>> approximate_words("约30亿左右"), approximate_words("超过5亿"), approximate_words("30")
+    (['约', '左右'], ['超过'], [])
+    """
+    rules = cleaning_rules(config)
+    if not isinstance(text, str):
+        return []
+    rest = unicodedata.normalize("NFKC", text)
+    found: list[tuple[int, str]] = []
+    for word in rules.approximate_words:  # longest first
+        start = rest.find(word)
+        while start >= 0:
+            found.append((start, word))
+            rest = rest[:start] + "\0" * len(word) + rest[start + len(word):]
+            start = rest.find(word)
+    return list(dict.fromkeys(w for _, w in sorted(found)))
 
 
 def _parse_number_text(raw: str, unit: str | None, rules: CleaningRules) -> Parsed:
@@ -292,20 +330,19 @@ def _parse_number_text_uncached(raw: str, unit: str | None, rules: CleaningRules
     text = unicodedata.normalize("NFKC", raw)
     if text != raw:
         applied.append("fullwidth")
-    text = text.replace("\u2212", "-").replace("\u200b", "").strip()
-    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"\s+", " ", text.replace("\u2212", "-").replace("\u200b", "")).strip()
     if not text or _is_missing_token(text, rules):
         return Parsed(math.nan, "missing_token", True)
-    for prefix in rules.approx_prefixes:
-        if text.startswith(prefix) and len(text) > len(prefix):
-            text = text[len(prefix):]
-            applied.append("approximate")
-            break
-    for suffix in rules.approx_suffixes:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
-            applied.append("approximate")
-            break
+    words = approximate_words(text, rules)
+    if words:
+        return Parsed(math.nan, "approximate:" + "/".join(words), False)
+    if _SPACED_DIGITS.search(text):
+        m = _SPACE_THOUSANDS.match(text)
+        if m is None or _SPACED_DIGITS.search(text[m.end():]):
+            return Parsed(math.nan, "ambiguous_spaces", False)
+        text = m.group(0).replace(" ", "") + text[m.end():]
+        applied.append("thousands_separator")
+    text = text.replace(" ", "")
     m = _THOUSANDS.match(text)
     if m:
         text = m.group(0).replace(",", "") + text[m.end():]

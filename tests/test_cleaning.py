@@ -15,7 +15,10 @@ from nebase_analysis import cleaning as cl
         ("12.3%", "%", 12.3, "percent_sign"),
         ("１２３", "个", 123.0, "fullwidth"),
         ("１，２３４．５", "亿元", 1234.5, "fullwidth+thousands_separator"),
-        ("约5亿", "亿元", 5.0, "approximate+unit_stripped"),
+        ("1 234", "亿元", 1234.0, "thousands_separator"),
+        ("1 234 567.5", "亿元", 1234567.5, "thousands_separator"),
+        ("3 000万元", "亿元", 0.3, "thousands_separator+unit_converted:万元->亿元"),
+        ("30 亿元", "亿元", 30.0, "unit_stripped"),
         ("5亿元", "亿元", 5.0, "unit_stripped"),
         ("3000万元", "亿元", 0.3, "unit_converted:万元->亿元"),
         ("2.5亿元", "万元/公顷", math.nan, "unit_mismatch:亿元"),
@@ -55,6 +58,39 @@ def test_blank_is_missing_without_a_log_rule(raw):
 def test_unreadable_numbers(raw):
     p = cl.parse_number(raw, "个")
     assert math.isnan(p.value) and not p.ok
+
+
+@pytest.mark.parametrize(
+    "raw, rule",
+    [
+        ("约30亿左右", "approximate:约/左右"),
+        ("约5亿", "approximate:约"),
+        ("超过5亿", "approximate:超过"),  # the longer word, not 超 inside it
+        ("30多亿", "approximate:多"),
+        ("大约 12.5", "approximate:大约"),
+        ("１２亿元以上", "approximate:以上"),  # after NFKC, like the digits
+        ("30 40", "ambiguous_spaces"),  # one number or two?
+        ("1 2345", "ambiguous_spaces"),  # not groups of three
+        ("1,234 567", "ambiguous_spaces"),
+        ("3. 5", "ambiguous_spaces"),
+    ],
+)
+def test_approximate_and_space_separated_numbers_are_refused_not_guessed(raw, rule):
+    p = cl.parse_number(raw, "亿元")
+    assert math.isnan(p.value) and not p.ok and p.rule == rule
+
+
+def test_approximate_words_come_from_config():
+    assert cl.approximate_words("约30亿左右") == ["约", "左右"]
+    assert cl.approximate_words("近3000万元") == ["近"] and cl.approximate_words(30) == []
+    from nebase_analysis.config import load_config
+
+    rules = cl.cleaning_rules(load_config({"intake": {"approximate_words": ["大致"]}}))
+    custom = cl.parse_number("大致30", "亿元", rules)
+    assert math.isnan(custom.value) and (custom.rule, custom.ok) == ("approximate:大致", False)
+    # 约 is no longer an approximate word under this config: the text is merely unreadable
+    assert cl.parse_number("约30", "亿元", rules)[1:] == ("unreadable", False)
+    assert cl.parse_number("大致30", "亿元")[1:] == ("unreadable", False)
 
 
 def test_plain_number_unit_slip_is_not_guessed():
@@ -210,12 +246,13 @@ def test_number_cache_lives_with_its_rules_object():
 
     from nebase_analysis.config import load_config
 
-    rules = cl.cleaning_rules(load_config({"intake": {"approx_prefixes": ["大概"]}}))
-    assert cl.parse_number("大概1,234.5", "亿元", rules) == cl.Parsed(1234.5, "approximate+thousands_separator", True)
-    assert rules.number_cache[("大概1,234.5", "亿元")].value == 1234.5
+    rules = cl.cleaning_rules(load_config({"intake": {"missing_tokens": ["缺"]}}))
+    assert cl.parse_number("缺", "亿元", rules)[1:] == ("missing_token", True)
+    assert cl.parse_number("1,234.5", "亿元", rules) == cl.Parsed(1234.5, "thousands_separator", True)
+    assert rules.number_cache[("缺", "亿元")].rule == "missing_token"
     # another rules object does not see (or keep) this one's entries
-    assert ("大概1,234.5", "亿元") not in cl.cleaning_rules().number_cache
-    assert cl.parse_number("大概1,234.5", "亿元").ok is False
+    assert ("缺", "亿元") not in cl.cleaning_rules().number_cache
+    assert cl.parse_number("缺", "亿元").ok is False
     ref = weakref.ref(rules)
     del rules
     gc.collect()
