@@ -31,6 +31,8 @@ __all__ = [
     "domain_province_matrix",
     "issue_counts",
     "top_issue_applicants",
+    "rejected_passed_on",
+    "rejected_counts",
     "status_counts",
     "rank_movers",
     "dimension_profile",
@@ -48,7 +50,7 @@ __all__ = [
 
 #: which stage writes which processed table (for error messages)
 _PRODUCER = {
-    "applicants": "nebase ingest", "issues": "nebase validate", "indicators": "nebase score",
+    "applicants": "nebase ingest", "rejected": "nebase ingest", "issues": "nebase validate", "indicators": "nebase score",
     "scores": "nebase score", "contributions": "nebase score", "dimension_scores": "nebase score",
     "rank_intervals": "nebase score", "expert_scores": "nebase experts", "expert_aggregate": "nebase rank",
     "reliability": "nebase rank", "expert_flags": "nebase rank", "final_ranking": "nebase rank",
@@ -304,6 +306,71 @@ def top_issue_applicants(overview: pd.DataFrame, n: int | None = None, config=No
         n = int(resolve_config(config)["reports"]["top_issue_applicants"])
     ov = overview[overview["n_issues"] > 0]
     return ov.sort_values(["n_error", "n_issues", "applicant_id"], ascending=[False, False, True], kind="stable").head(n).reset_index(drop=True)
+
+
+def rejected_passed_on(processed_dir: str | Path, config=None) -> pd.DataFrame:
+    """What intake could not read (files, summary rows, cells), by province, as ``nebase validate``
+    passes it on in the correction workbooks.
+
+    Reads ``rejected.parquet`` (``nebase ingest``; required), ``applicants``, and, when present,
+    ``summary`` and ``issues``; returns
+    :func:`~nebase_analysis.validation.corrections.rejected_by_province` with ``in_issues``
+    (the required cells told in the issues sheet as unreadable).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from nebase_analysis.batch import Batch
+    >>> d = tempfile.mkdtemp()
+    >>> _ = Batch.empty().to_parquet(d)
+    >>> len(rejected_passed_on(d))
+    0
+    """
+    from nebase_analysis.validation.corrections import mark_in_issues, rejected_by_province
+
+    cfg = resolve_config(config)
+    processed = Path(processed_dir)
+    rejected = load_table(processed, "rejected", ["path", "sheet", "cell", "field", "applicant_id", "scope", "reason"])
+    applicants = load_table(processed, "applicants", ["applicant_id", "province"])
+    optional = {n: pd.read_parquet(processed / f"{n}.parquet") if (processed / f"{n}.parquet").exists() else None
+                for n in ("summary", "issues")}
+    passed = rejected_by_province(rejected, applicants, optional["summary"], cfg)
+    issues = optional["issues"]
+    return mark_in_issues(passed, issues) if issues is not None and len(issues) else passed
+
+
+def rejected_counts(passed: pd.DataFrame, config=None) -> pd.DataFrame:
+    """Rejected files, summary rows and cells counted per province (``rejected_passed_on``).
+
+    Columns: ``province`` (``validation.yaml`` ``rejected_to_provinces.unattributed`` for a
+    file outside any province folder), one column per scope of
+    ``rejected_to_provinces.scopes`` (``file``, ``row``, ``field``), ``in_issues`` (cells
+    told in the issues sheet instead) and ``total``; provinces in ``provinces.yaml`` order,
+    the unattributed last; only provinces with something rejected.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"province": ["广东省", "广东省", "北京市", None], "scope": ["file", "field", "field", "file"],
+    ...                   "in_issues": [False, True, False, False]})
+    >>> rejected_counts(p).values.tolist()
+    [['北京市', 0, 0, 1, 0, 1], ['广东省', 1, 0, 1, 1, 2], ['（未能确定省份）', 1, 0, 0, 0, 1]]
+    """
+    cfg = resolve_config(config)
+    rcfg = cfg["validation"]["rejected_to_provinces"]
+    scopes = list(rcfg["scopes"])
+    cols = ["province", *scopes, "in_issues", "total"]
+    if passed is None or len(passed) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "province" else "int64") for c in cols})
+    p = passed.assign(province=passed["province"].astype(object).where(passed["province"].notna(), rcfg["unattributed"]),
+                      in_issues=passed["in_issues"].astype(bool))
+    t = pd.crosstab(p["province"], pd.Categorical(p["scope"], categories=scopes)).reindex(columns=scopes, fill_value=0)
+    t.columns = scopes
+    t["in_issues"] = p.groupby("province")["in_issues"].sum().reindex(t.index).astype("int64")
+    t["total"] = t[scopes].sum(axis=1)
+    order = {u["name"]: i for i, u in enumerate(cfg["provinces"]["units"])}
+    rank = [order.get(n, len(order) + (1 if n == rcfg["unattributed"] else 0)) for n in t.index]
+    t = t.assign(_r=rank).reset_index().sort_values(["_r", "province"], kind="stable").drop(columns="_r")
+    return t[cols].astype({c: "int64" for c in cols[1:]}).reset_index(drop=True)
 
 
 def status_counts(ranking: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
@@ -573,7 +640,7 @@ def corrections_links(reports_dir: str | Path, config=None) -> pd.DataFrame:
 def display_labels(config=None) -> dict[str, dict]:
     """Chinese labels of every id a report shows, from configuration.
 
-    Keys: ``rule`` and ``severity`` (validation.yaml), ``criterion`` (criteria.yaml, plus the
+    Keys: ``rule``, ``severity`` and ``rejected_scope`` (validation.yaml), ``criterion`` (criteria.yaml, plus the
     expert total), ``category`` (fields.yaml), ``method`` and ``measure`` and ``flag_level``
     (reports.yaml ``labels``), ``bool`` (True/False → 是/否).
 
@@ -597,6 +664,7 @@ def display_labels(config=None) -> dict[str, dict]:
         "measure": dict(labels["measures"]),
         "flag_level": dict(labels["flag_levels"]),
         "bool": {True: labels["yes"], False: labels["no"]},
+        "rejected_scope": {k: v["label"] for k, v in cfg["validation"]["rejected_to_provinces"]["scopes"].items()},
     }
 
 

@@ -41,6 +41,10 @@ class Labeller:
     def __call__(self, col: str) -> str:
         if "×" in col:
             return "×".join(self(c) for c in col.split("×"))
+        parts = col.split(".")
+        if len(parts) == 3 and parts[1].isdigit() and f"{parts[0]}.{parts[2]}" in self.label:  # one row of a list
+            head, _, column = self.label[f"{parts[0]}.{parts[2]}"].rpartition("·")
+            return f"{head}第{parts[1]}行·{column}"
         return self.label.get(col, col)
 
     def u(self, col: str) -> str:
@@ -230,6 +234,13 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     lists = {"top_enterprises": batch.top_enterprises, "top_products": batch.top_products}
     texts = batch.texts
     rows: list[dict] = []
+    # what intake could not read (files, summary rows, cells), by province; a required
+    # cell among them is told as unreadable, not as unfilled
+    from nebase_analysis.validation.corrections import mark_in_issues, rejected_by_province, unreadable_message
+
+    passed = rejected_by_province(getattr(batch, "rejected", None), applicants, getattr(batch, "summary", None), cfg)
+    cells = passed[passed["scope"] == "field"]
+    unreadable = dict(tuple(cells.groupby(["applicant_id", "field"], sort=False))) if len(cells) else {}
 
     # malformed input
     for p in problems.itertuples():
@@ -285,6 +296,10 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
             vals.update(_repaired_values(repaired, r["applicant_id"], r["involved"]))
             msg = _relation_message(rr, L, vals)
             reported, expected = r["reported"], r["expected"]
+        elif r["rule"] == "required_missing" and (r["applicant_id"], r["field"]) in unreadable:
+            cell = unreadable[(r["applicant_id"], r["field"])]
+            msg = unreadable_message(L(r["field"]), cell)
+            reported, expected = "；".join(cell["value"].dropna()) or None, None
         else:
             msg = _value_message(rr, L, cfg)
             reported, expected = r["reported"], None
@@ -309,11 +324,12 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     issues = _sort(issues)
     summary = summarize(issues)
     result = ValidationResult(issues=issues, summary=summary, data_docs=docs_index, checks=checks,
-                              n_applicants=len(applicants))
+                              n_applicants=len(applicants), rejected=mark_in_issues(passed, issues))
     if reports_dir is not None:
         from nebase_analysis.validation.corrections import write_corrections
 
-        result.corrections = write_corrections(issues, Path(reports_dir) / cfg["validation"]["output_dirs"]["corrections"], cfg)
+        result.corrections = write_corrections(issues, Path(reports_dir) / cfg["validation"]["output_dirs"]["corrections"],
+                                               cfg, rejected=result.rejected)
     return result
 
 

@@ -1,13 +1,22 @@
-"""One correction workbook per province: that province's issues, in Chinese, ready to send.
+"""One correction workbook per province: that province's issues, and what intake could not
+read of what it sent, in Chinese, ready to send.
 
-``<reports>/corrections/<省份>.xlsx``, one sheet 问题清单 sorted by applicant and
-severity (errors first). Every cell is written as text or number, never a formula:
-the workbook is opened with :func:`nebase_analysis.excel.open_workbook` and texts go
-through :func:`~nebase_analysis.excel.write_text` (a province's text beginning with ``=``, ``+``, ``-`` or ``@`` stays text).
+``<reports>/corrections/<省份>.xlsx``: sheet 问题清单, the issues sorted by applicant and
+severity (errors first); and, when intake rejected any of the province's files, summary
+rows or cells (``Batch.rejected``, ``rejected.parquet`` of ``nebase ingest``), a second
+sheet (``validation.yaml`` ``rejected_to_provinces.sheet``, 无法读取的文件与单元格) listing
+them with file, sheet, cell, field, the value as typed, the reason and what to do. A
+required value that could not be read is told once, in 问题清单 (its ``required_missing``
+issue says the value was unreadable, see :func:`unreadable_message`), not again in the
+second sheet. Every cell is written as text or number, never a formula: the workbook is
+opened with :func:`nebase_analysis.excel.open_workbook` and texts go through
+:func:`~nebase_analysis.excel.write_text` (a province's text beginning with ``=``, ``+``,
+``-`` or ``@`` stays text).
 """
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import PurePosixPath, Path
 from typing import Any
 
 import pandas as pd
@@ -29,6 +38,181 @@ SHEET_COLUMNS = {
     "message": "问题说明",
     "rule": "规则编号",
 }
+
+#: columns of :func:`rejected_by_province`
+REJECTED_COLUMNS = ["province", "applicant_id", "name", "scope", "file", "path", "sheet", "cell", "field",
+                    "field_label", "value", "reason", "in_issues"]
+
+#: column of :func:`rejected_by_province` -> header of the province's rejected sheet, in sheet order
+REJECTED_SHEET_COLUMNS = {
+    "scope": "类型",
+    "applicant_id": "申报编号",
+    "name": "名称",
+    "file": "文件",
+    "sheet": "工作表",
+    "cell": "单元格",
+    "field_label": "指标",
+    "field": "字段编号",
+    "value": "填报值",
+    "reason": "原因",
+    "action": "请更正",
+}
+
+#: where intake's reasons quote the value as typed (used when ``rejected`` has no ``value`` column)
+_VALUE_PATTERNS = (
+    re.compile(r"的值「(.*)」(?:无法识别为|单位为)"),   # 「成立日期」的值「2026年13月1日」无法识别为日期
+    re.compile(r"含公式 (.+?)，模板要求"),            # 单元格 F26 含公式 =SUM(A1:A2)，模板要求直接填写数值
+    re.compile(r"内容「(.*)」"),                      # 单元格 G16 在填报区域之外有内容「12」
+)
+#: the analyst's tail of an intake reason, dropped when the reason is told to a province
+_REASON_TAIL = re.compile(r"[，,]\s*(?:按缺失处理|该项未读取|未读取)\s*$")
+
+
+def typed_value(reason: Any) -> str | None:
+    """The value as the province typed it, quoted in an intake reason; ``None`` when the reason quotes none.
+
+    Examples
+    --------
+    >>> typed_value("「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理")
+    '2026年13月1日'
+    >>> typed_value("单元格 F26 含公式 =SUM(A1:A2)，模板要求直接填写数值，该项未读取")
+    '=SUM(A1:A2)'
+    >>> typed_value("文件损坏或不是 Excel（xlsx）文件，无法打开") is None
+    True
+    """
+    if not isinstance(reason, str):
+        return None
+    for pattern in _VALUE_PATTERNS:
+        m = pattern.search(reason)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _text(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or str(v) == "" else str(v)
+
+
+def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame | None = None,
+                         summary: pd.DataFrame | None = None, config: Any = None) -> pd.DataFrame:
+    """Intake's rejected files, summary rows and cells, attributed to the province they came from.
+
+    Only the scopes of ``validation.yaml`` ``rejected_to_provinces.scopes`` are kept
+    (``file``, ``row``, ``field``). The province is the applicant's (``applicants``) when
+    it was read, else the province folder the file lies in (``applications/<省份>/``,
+    aliases resolved as intake does), else the province code of its applicant id; ``None``
+    for a file outside any province folder.
+
+    Parameters
+    ----------
+    rejected : DataFrame or None
+        ``Batch.rejected`` (``path, sheet, cell, field, applicant_id, scope, reason``;
+        a ``value`` column, if present, is the value as typed, otherwise it is taken from
+        the reason, see :func:`typed_value`).
+    applicants, summary : DataFrame, optional
+        For the province and name of each applicant id.
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+
+    Returns
+    -------
+    DataFrame
+        ``province, applicant_id, name, scope, file`` (file name), ``path, sheet, cell,
+        field, field_label`` (Chinese), ``value`` (as typed, text), ``reason`` (Chinese,
+        as intake gave it), ``in_issues`` (False here; see :func:`mark_in_issues`), in the
+        province order of ``provinces.yaml``, then scope, then file (intake's order within).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"path": ["applications/粤/03_甲.xlsx"], "sheet": [None], "cell": [None], "field": [None],
+    ...                   "applicant_id": [None], "scope": ["file"], "reason": ["文件为空（0 字节）"]})
+    >>> rejected_by_province(r)[["province", "file", "reason"]].values.tolist()
+    [['广东省', '03_甲.xlsx', '文件为空（0 字节）']]
+    """
+    from nebase_analysis import cleaning as cl
+    from nebase_analysis.validation.core import Labeller
+
+    cfg = resolve_config(config)
+    scopes = list(cfg["validation"]["rejected_to_provinces"]["scopes"])
+    if rejected is None or rejected.empty or "scope" not in rejected.columns:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "in_issues" else object) for c in REJECTED_COLUMNS})
+    rej = rejected[rejected["scope"].isin(scopes)].reset_index(drop=True)
+    rules = cl.cleaning_rules(cfg)
+    units = cfg["provinces"]["units"]
+    by_code = {u["id_code"]: u["name"] for u in units}
+    app_province, app_name = {}, {}
+    for table in (summary, applicants):  # applicants last: what was read wins
+        if table is not None and len(table) and "applicant_id" in table.columns:
+            t = table.dropna(subset=["applicant_id"]).drop_duplicates("applicant_id")
+            for col, found in (("province", app_province), ("name", app_name)):
+                if col in t.columns:
+                    found.update({a: v for a, v in zip(t["applicant_id"], t[col]) if _text(v)})
+
+    def province(aid: Any, path: Any) -> str | None:
+        if _text(aid) and aid in app_province:
+            return app_province[aid]
+        if _text(path):
+            folder = PurePosixPath(str(path).replace("\\", "/")).parent.name
+            found = cl.resolve_province(folder, rules) or cl.province_from_text(folder, rules)
+            if found:
+                return found
+        parts = str(aid).split("-") if _text(aid) else []
+        return by_code.get(parts[1]) if len(parts) == 3 else None
+
+    L = Labeller(cfg)
+    values = rej["value"] if "value" in rej.columns else rej["reason"].map(typed_value)
+    out = pd.DataFrame({
+        "province": [province(a, p) for a, p in zip(rej["applicant_id"], rej["path"])],
+        "applicant_id": rej["applicant_id"].map(_text),
+        "name": rej["applicant_id"].map(lambda a: app_name.get(a) if _text(a) else None),
+        "scope": rej["scope"].astype(object),
+        "file": rej["path"].map(lambda p: PurePosixPath(str(p).replace("\\", "/")).name if _text(p) else None),
+        "path": rej["path"].map(_text),
+        "sheet": rej["sheet"].map(_text),
+        "cell": rej["cell"].map(_text),
+        "field": rej["field"].map(_text),
+        "field_label": rej["field"].map(lambda f: L(f) if _text(f) else None),
+        "value": [_text(v) for v in values],
+        "reason": rej["reason"].map(_text),
+        "in_issues": False,
+    }, columns=REJECTED_COLUMNS).astype({c: object for c in REJECTED_COLUMNS if c != "in_issues"})
+    order = {u["name"]: i for i, u in enumerate(units)}
+    key = pd.DataFrame({"p": out["province"].map(lambda p: order.get(p, len(order))), "n": out["province"].fillna(""),
+                        "s": out["scope"].map(scopes.index), "f": out["path"].fillna("")})
+    return out.loc[key.sort_values(["p", "n", "s", "f"], kind="stable").index].reset_index(drop=True)
+
+
+def unreadable_message(label: str, cells: pd.DataFrame) -> str:
+    """The message of a required value intake could not read: where, why, what to do (not "未填写").
+
+    ``cells``: the rows of :func:`rejected_by_province` for that applicant and field.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"sheet": ["申请书"], "cell": ["C16"],
+    ...                   "reason": ["「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理"]})
+    >>> unreadable_message("成立日期", c)
+    '成立日期无法读取（申请书!C16）：「成立日期」的值「2026年13月1日」无法识别为日期；请按模板格式重新填写'
+    """
+    where = "、".join(f"{s}!{c}" if s else c for s, c in zip(cells["sheet"], cells["cell"]) if _text(c))
+    reasons = "；".join(dict.fromkeys(_REASON_TAIL.sub("", r) for r in cells["reason"] if _text(r)))
+    return f"{label}无法读取{f'（{where}）' if where else ''}：{reasons}；请按模板格式重新填写"
+
+
+def mark_in_issues(passed: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """Set ``in_issues`` on the rejected cells told in the issues sheet (their ``required_missing`` issue).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-01"], "scope": "field", "field": ["founded_date", "phone"]})
+    >>> i = pd.DataFrame({"applicant_id": ["E-GD-01"], "field": ["founded_date"], "rule": ["required_missing"]})
+    >>> mark_in_issues(p, i)["in_issues"].tolist()
+    [True, False]
+    """
+    req = issues[issues["rule"] == "required_missing"] if len(issues) else issues
+    told = set(zip(req["applicant_id"], req["field"])) if len(req) else set()
+    hit = [s == "field" and (a, f) in told for a, f, s in zip(passed["applicant_id"], passed["field"], passed["scope"])]
+    return passed.assign(in_issues=pd.Series(hit, index=passed.index, dtype=bool))
 
 
 def correction_table(issues: pd.DataFrame, province: str, config: Any = None) -> pd.DataFrame:
@@ -60,46 +244,100 @@ def correction_table(issues: pd.DataFrame, province: str, config: Any = None) ->
     return out.reset_index(drop=True)
 
 
-def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = None) -> list[Path]:
-    """Write ``<out_dir>/<省份>.xlsx`` for every province with at least one issue.
+def rejected_table(passed: pd.DataFrame, province: str, config: Any = None) -> pd.DataFrame:
+    """A province's rejected files, summary rows and cells as its sheet shows them (Chinese headers).
+
+    ``passed``: :func:`rejected_by_province` (after :func:`mark_in_issues`); rows told in
+    the issues sheet (``in_issues``) are left out. Columns: :data:`REJECTED_SHEET_COLUMNS`
+    (类型 and 请更正 from ``validation.yaml`` ``rejected_to_provinces.scopes``).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"path": ["applications/广东省/03_甲.xlsx"], "sheet": [None], "cell": [None],
+    ...                   "field": [None], "applicant_id": ["E-GD-03"], "scope": ["file"], "reason": ["文件为空（0 字节）"]})
+    >>> rejected_table(rejected_by_province(r), "广东省")[["类型", "文件", "原因"]].values.tolist()
+    [['文件无法读取', '03_甲.xlsx', '文件为空（0 字节）']]
+    """
+    cfg = resolve_config(config)
+    scopes = cfg["validation"]["rejected_to_provinces"]["scopes"]
+    sub = passed[(passed["province"] == province) & ~passed["in_issues"].astype(bool)]
+    sub = sub.assign(action=sub["scope"].map(lambda s: scopes[s]["action"]),
+                     scope=sub["scope"].map(lambda s: scopes[s]["label"]))
+    return pd.DataFrame({zh: sub[col].to_numpy() for col, zh in REJECTED_SHEET_COLUMNS.items()})
+
+
+def _sheet(wb, name: str, title: str, table: pd.DataFrame, widths: list[int], red: int | None = None) -> None:
+    """One sheet: a title row, a header row, the rows as text (``red``: a column shown red for errors)."""
+    from nebase_analysis.excel import write_text
+
+    ws = wb.add_worksheet(name)
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    err = wb.add_format({"text_wrap": True, "valign": "top", "font_color": "#C00000"})
+    ws.write_string(0, 0, title, head)
+    for j, h in enumerate(table.columns):
+        ws.write_string(1, j, h, head)
+    for j, w in enumerate(widths[: len(table.columns)]):
+        ws.set_column(j, j, w)
+    for i, row in enumerate(table.itertuples(index=False), start=2):
+        is_err = red is not None and str(row[red]).startswith("错误")
+        for j, v in enumerate(row):
+            write_text(ws, i, j, v, err if (is_err and j == red) else wrap)
+    ws.freeze_panes(2, 2)
+    ws.autofilter(1, 0, max(1, len(table) + 1), len(table.columns) - 1)
+
+
+def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = None,
+                      rejected: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``<out_dir>/<省份>.xlsx`` for every province with an issue or a rejected file, row or cell.
+
+    Parameters
+    ----------
+    issues : DataFrame
+        ``ValidationResult.issues``.
+    out_dir : path
+    config : optional
+    rejected : DataFrame, optional
+        :func:`rejected_by_province` (with ``in_issues`` from :func:`mark_in_issues`);
+        a province's rows not told in its issues go to a second sheet
+        (``validation.yaml`` ``rejected_to_provinces.sheet``). Rows without a province
+        (a file outside any province folder) go to no workbook.
 
     Returns the paths written (province order of ``provinces.yaml``).
 
     Examples
     --------
-    >>> paths = write_corrections(issues, "reports/corrections")   # doctest: +SKIP
+    >>> paths = write_corrections(issues, "reports/corrections", rejected=passed)   # doctest: +SKIP
     """
-    from nebase_analysis.excel import open_workbook, safe_file_name, write_text
+    from nebase_analysis.excel import open_workbook, safe_file_name
 
     cfg = resolve_config(config)
+    rcfg = cfg["validation"]["rejected_to_provinces"]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if rejected is None:
+        rejected = rejected_by_province(None, config=cfg)
+    pending = rejected[~rejected["in_issues"].astype(bool)]
+    names = set(issues["province"].dropna()) | set(pending["province"].dropna())
     order = [u["name"] for u in cfg["provinces"]["units"]]
-    present = [p for p in order if p in set(issues["province"].dropna())]
-    present += sorted(set(issues["province"].dropna()) - set(present))
+    present = [p for p in order if p in names] + sorted(names - set(order))
     paths = []
     for prov in present:
         table = correction_table(issues, prov, cfg)
+        rej = rejected_table(rejected, prov, cfg)
         path = out_dir / f"{safe_file_name(prov)}.xlsx"
         wb = open_workbook(path)
-        ws = wb.add_worksheet("问题清单")
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
-        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        err = wb.add_format({"text_wrap": True, "valign": "top", "font_color": "#C00000"})
         n_err = int((issues.loc[issues["province"] == prov, "severity"] == "error").sum())
-        ws.write_string(0, 0, f"{prov} 申报材料核查问题清单（共 {len(table)} 条，其中须更正的错误 {n_err} 条）", head)
-        for j, h in enumerate(table.columns):
-            ws.write_string(1, j, h, head)
-        widths = [12, 28, 8, 14, 14, 28, 26, 14, 14, 70, 24]
-        for j, w in enumerate(widths[: len(table.columns)]):
-            ws.set_column(j, j, w)
-        for i, row in enumerate(table.itertuples(index=False), start=2):
-            is_err = str(row[4]).startswith("错误")
-            for j, v in enumerate(row):
-                write_text(ws, i, j, v, err if (is_err and j == 4) else wrap)
-        ws.freeze_panes(2, 2)
-        ws.autofilter(1, 0, max(1, len(table) + 1), len(table.columns) - 1)
+        title = f"{prov} 申报材料核查问题清单（共 {len(table)} 条，其中须更正的错误 {n_err} 条）"
+        if len(rej):
+            title += f"；另有 {len(rej)} 项文件或单元格无法读取，见工作表“{rcfg['sheet']}”"
+        _sheet(wb, "问题清单", title, table, [12, 28, 8, 14, 14, 28, 26, 14, 14, 70, 24], red=4)
+        if len(rej):
+            counts = rej[REJECTED_SHEET_COLUMNS["scope"]].value_counts()
+            labels = [s["label"] for s in rcfg["scopes"].values()]
+            what = "，".join(f"{lab} {int(counts[lab])} 项" for lab in labels if lab in counts.index)
+            _sheet(wb, rcfg["sheet"], f"{prov} {rcfg['sheet']}（{what}）：以下内容未能读入，请按“{REJECTED_SHEET_COLUMNS['action']}”一列处理后重新报送",
+                   rej, [14, 12, 28, 30, 10, 8, 28, 22, 18, 60, 30])
         wb.close()
         paths.append(path)
     return paths
-
