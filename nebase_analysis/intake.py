@@ -57,7 +57,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -269,6 +269,32 @@ def _read_meta(wb: Any, meta_sheet: str) -> dict[str, str]:
     return meta
 
 
+_RESAVE = "请用 Excel 打开后另存为 xlsx 再报送"
+
+
+def _damaged(exc: BaseException) -> str:
+    """Why a workbook that passed :func:`inspect_file` could not be parsed, in Chinese only
+    (no exception class names: the reader is a province's clerk).
+
+    Examples
+    --------
+    >>> import zipfile
+    >>> _damaged(zipfile.BadZipFile("bad"))
+    '文件已损坏（压缩结构不完整），无法打开；请用 Excel 打开后另存为 xlsx 再报送'
+    """
+    import python_calamine as pc
+
+    if isinstance(exc, pc.PasswordError):
+        return "文件设有密码（已加密），无法读取；请取消密码后重新报送"
+    if isinstance(exc, (pc.ZipError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)):
+        return f"文件已损坏（压缩结构不完整），无法打开；{_RESAVE}"
+    if isinstance(exc, KeyError):
+        return f"文件已损坏（缺少工作簿的组成部分），无法打开；{_RESAVE}"
+    if isinstance(exc, (pc.XmlError, UnicodeDecodeError)):
+        return f"文件已损坏（工作表内容无法解析），无法打开；{_RESAVE}"
+    return f"文件已损坏（内部结构无法解析），无法打开；{_RESAVE}"
+
+
 def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, dict | None, str | None]:
     """Open a workbook and check it is a current template of one of ``expect`` forms."""
     icfg = cfg["intake"]
@@ -279,7 +305,7 @@ def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, d
         wb = _open_workbook(path)
         names = wb.sheet_names
     except Exception as exc:  # calamine raises its own error types
-        return None, None, f"文件损坏，无法打开（{type(exc).__name__}）"
+        return None, None, _damaged(exc)
     if icfg["sheets"]["meta"] not in names:
         try:
             empty = all(not any(not cl.is_blank(v) for row in wb.get_sheet_by_name(n).to_python() for v in row) for n in names)
@@ -291,7 +317,7 @@ def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, d
     try:
         meta = _read_meta(wb, icfg["sheets"]["meta"])
     except Exception as exc:
-        return None, None, f"模板标识无法读取（{type(exc).__name__}）"
+        return None, None, f"模板标识（工作表「{icfg['sheets']['meta']}」）无法读取：{_damaged(exc)}"
     version = meta.get("template_version")
     current = str(cfg["fields"]["template_version"])
     form = meta.get("form")
@@ -304,17 +330,48 @@ def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, d
     return wb, meta, None
 
 
-def _read_plan(layout: pd.DataFrame) -> dict[str, list[tuple]]:
-    """Per sheet: ``(row_id, normalised label, label, keys, first column after the value area)``.
+class _PlanRow(NamedTuple):
+    """One row :func:`read_workbook` looks for (by its field id in hidden column A)."""
+
+    row_id: str
+    label_norm: str  # label compared by _norm_label
+    label: str  # label as printed in column B
+    keys: tuple  # value keys, one per value column from C
+    width: int  # first column after the value area
+    row: int  # 0-based row in the template
+    display: str  # how messages name the row (the label; a list row with its list's title)
+    columns: tuple  # column headings of the value cells (years, list columns), () for one value
+
+
+def _read_plan(layout: pd.DataFrame) -> dict[str, list[_PlanRow]]:
+    """Per sheet: the :class:`_PlanRow` of every field, list and text row of a form layout.
 
     Computed once per form by :func:`load_batch` and passed to :func:`read_workbook`.
     """
-    plan: dict[str, list[tuple]] = {}
-    rows = layout[layout.kind.isin(["field", "list_row", "text"])].astype(object)
-    for sheet, row_id, label, keys, kind in zip(rows.sheet, rows.row_id, rows.label, rows["keys"], rows.kind):
-        width = 2 + len(keys) + (1 if kind == "text" else 0)
-        plan.setdefault(sheet, []).append((row_id, _norm_label(label), label, tuple(keys), width))
+    plan: dict[str, list[_PlanRow]] = {}
+    headings: dict[str, tuple] = {}  # sheet -> the last year/list header's headings
+    list_title: dict[str, str] = {}
+    rows = layout.astype(object)
+    for sheet, row, row_id, label, keys, kind in zip(rows.sheet, rows.row, rows.row_id, rows.label, rows["keys"], rows.kind):
+        if kind in ("years", "list_header"):
+            headings[sheet] = tuple(keys)
+        elif kind == "list_title":
+            list_title[sheet] = str(label)
+        elif kind in ("field", "list_row", "text"):
+            keys = tuple(keys)
+            width = 2 + len(keys) + (1 if kind == "text" else 0)
+            display = f"{list_title.get(sheet, '')}第 {label} 行" if kind == "list_row" else str(label)
+            cols = headings.get(sheet, ()) if len(keys) > 1 and len(headings.get(sheet, ())) == len(keys) else ()
+            plan.setdefault(sheet, []).append(_PlanRow(row_id, _norm_label(label), label, keys, width, int(row), display, cols))
     return plan
+
+
+def _row_not_read(p: _PlanRow) -> str:
+    """What a missing or altered row costs, in Chinese: ``该行 2023年、2024年 … 4 项未读取``."""
+    if len(p.keys) == 1:
+        return "该项未读取"
+    what = "、".join(p.columns) if p.columns else "、".join(p.keys)
+    return f"该行 {len(p.keys)} 项（{what}）均未读取"
 
 
 def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd.DataFrame] | None = None,
@@ -354,11 +411,11 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
     if missing:
         out.reason = "缺少工作表「" + "」「".join(missing) + "」（模板结构被改动）"
         return out
-    grids = {s: wb.get_sheet_by_name(s).to_python(skip_empty_area=False) for s in needed}
     try:
+        grids = {s: wb.get_sheet_by_name(s).to_python(skip_empty_area=False) for s in needed}
         formulas, merges = _xml_findings(path, needed)
     except Exception as exc:
-        out.reason = f"文件结构损坏（{type(exc).__name__}）"
+        out.reason = _damaged(exc)
         return out
     value_col = 2
     n_expected = sum(len(v) for v in plan.values())
@@ -376,19 +433,19 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
                 ids.setdefault(rid, i)
         merged = merges.get(sheet, [])
         fsheet = formulas.get(sheet, {})
-        for row_id, label_norm, label_txt, keys, width in plan.get(sheet, ()):
+        for p in plan.get(sheet, ()):
+            row_id, label_txt, keys, width = p.row_id, p.label, p.keys, p.width
             i = ids.get(row_id)
-            if i is None:
-                for key in keys:
-                    out.problems.append((sheet, None, key, f"找不到「{label_txt}」一行（行被删除、移动或字段标识被改动），该项未读取"))
+            if i is None:  # one message for the row, naming the values it costs
+                out.problems.append((sheet, None, row_id, f"找不到「{p.display}」一行（模板中位于第 {p.row + 1} 行，A 列字段标识「{row_id}」；"
+                                                          f"行被删除、移动或字段标识被改动），{_row_not_read(p)}"))
                 continue
             n_found += 1
             claimed.add(i)
             r = grid[i]
             label = r[1] if len(r) > 1 else ""
-            if label != label_txt and _norm_label(label) != label_norm:
-                for key in keys:
-                    out.problems.append((sheet, _cell_ref(i, 1), key, f"第 {i + 1} 行标签为「{label}」，应为「{label_txt}」（单元格被移动或改动），该项未读取"))
+            if label != label_txt and _norm_label(label) != p.label_norm:
+                out.problems.append((sheet, _cell_ref(i, 1), row_id, f"第 {i + 1} 行标签为「{label}」，应为「{label_txt}」（单元格被移动或改动），{_row_not_read(p)}"))
                 continue
             for j, key in enumerate(keys):
                 c = value_col + j
@@ -444,7 +501,10 @@ def read_summary(path: str | Path, config: Any = None) -> tuple[pd.DataFrame, di
     sheet = icfg["sheets"]["summary"]
     if sheet not in wb.sheet_names:
         return pd.DataFrame(), {}, f"缺少工作表「{sheet}」（模板结构被改动）"
-    grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    try:
+        grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:
+        return pd.DataFrame(), {}, _damaged(exc)
     header: dict[str, Any] = {}
     cols: dict[str, int] = {}
     start = None
@@ -472,8 +532,15 @@ def read_summary(path: str | Path, config: Any = None) -> tuple[pd.DataFrame, di
 # ----------------------------------------------------------------------------- cleaning one applicant
 
 def _reason_for(label: str, raw: Any, rule: str | None, unit: Any, kind: str) -> str:
+    """Why a cell's value was not taken (Chinese), from the parser's rule."""
     if rule and rule.startswith("unit_mismatch:"):
         return f"「{label}」的值「{raw}」单位为{rule.split(':', 1)[1]}，与本行单位{unit}不符，按缺失处理"
+    if rule and rule.startswith("approximate:"):
+        words = "”“".join(rule.split(":", 1)[1].split("/"))
+        return f"「{label}」的值「{raw}」含“{words}”等约数用语，不能作为确切数值，按缺失处理；请填写确切数值"
+    if rule == "ambiguous_spaces":
+        return (f"「{label}」的值「{raw}」中数字之间有空格，无法确定是一个数还是几个数，按缺失处理；"
+                "请删除空格后填写一个确切数值")
     what = {"date": "日期", "bool": "是/否", "choice": "可选项"}.get(kind, "数值")
     return f"「{label}」的值「{raw}」无法识别为{what}，按缺失处理"
 
@@ -510,6 +577,68 @@ def _read_many(paths: list[str], cfg: Mapping) -> list[WorkbookRead]:
 
     plans = {f: _read_plan(form_layout(f, cfg)) for f in _FORMS}
     return [read_workbook(p, cfg, plans=plans) for p in paths]
+
+
+def _duplicate_workbooks(wbs: list[dict], entries: list[dict]) -> list[tuple[dict, dict, str]]:
+    """Copies among one province folder's workbooks: ``(copy, kept, why)``, ``why`` in Chinese.
+
+    Two workbooks are the same when their bytes are identical (hashed only when their
+    sizes are), or when they carry the same 序号 and the same applicant name (a copy
+    edited afterwards). Of each group the one kept is the one whose file name matches a
+    summary row (序号 and name, then name only), then a readable one, then the shortest
+    file name: ``02_名称.xlsx`` rather than ``02_名称 - 副本.xlsx``.
+    """
+    import hashlib
+
+    listed = {(e["seq"], e["key"]) for e in entries}
+    names = {e["key"] for e in entries}
+    parent = list(range(len(wbs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    digest: dict[int, str] = {}
+    by_size: dict[int, list[int]] = {}
+    for i, w in enumerate(wbs):
+        by_size.setdefault(w["path"].stat().st_size, []).append(i)
+    for same_size in by_size.values():
+        if len(same_size) > 1:
+            first: dict[str, int] = {}
+            for i in same_size:
+                digest[i] = hashlib.sha256(wbs[i]["path"].read_bytes()).hexdigest()
+                parent[find(i)] = find(first.setdefault(digest[i], i))
+    first_named: dict[tuple, int] = {}
+    for i, w in enumerate(wbs):
+        if w["seq"] == w["seq"] and w["key"] is not None:
+            parent[find(i)] = find(first_named.setdefault((w["seq"], w["key"]), i))
+    groups: dict[int, list[int]] = {}
+    for i in range(len(wbs)):
+        groups.setdefault(find(i), []).append(i)
+
+    def rank(i: int) -> tuple:
+        w = wbs[i]
+        match = 0 if (w["seq"], w["stem_key"]) in listed else 1 if w["stem_key"] in names else 2
+        return match, not w["read"].ok, len(w["path"].name), w["path"].name
+
+    out = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        keep = min(members, key=rank)
+        for i in sorted(members, key=lambda i: wbs[i]["path"].name):
+            if i == keep:
+                continue
+            w = wbs[i]
+            if i in digest and digest[i] == digest.get(keep):
+                why = "文件内容完全相同"
+            else:
+                seq = f"序号 {w['seq']:g}、" if w["seq"] == w["seq"] else ""
+                why = f"{seq}名称「{w['name']}」相同，但内容不同；请核实应报送哪一份"
+            out.append((w, wbs[keep], why))
+    return out
 
 
 def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs: int = 1) -> Batch:
@@ -555,6 +684,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     rel_base = raw_root if raw_root != root else root.parent
     # column of each summary field (templates write them from column B in summary_layout order)
     summary_cols = {fid: 1 + j for j, fid in enumerate(summary_layout(cfg)["id"])}
+    summary_sheet = icfg["sheets"]["summary"]
 
     def rel(p: Any) -> str:
         try:
@@ -571,18 +701,37 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
 
     # -- discover files
     summary_name = icfg["summary_file"]
-    folders = []
+    folders: list[dict] = []
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         if entry.is_dir():
             files = sorted([f for f in entry.iterdir() if f.is_file()], key=lambda p: p.name)
-            folders.append((entry, files))
+            nested = sorted((f for f in entry.rglob("*") if f.is_file() and f.parent != entry),
+                            key=lambda p: p.relative_to(entry).as_posix())
+            folders.append({"folder": entry, "files": files, "nested": nested})
         elif entry.is_file():
             reject(entry, "文件不在省份文件夹中，未读取（应放在 applications/<省份>/ 下）", "file")
-    all_workbooks: list[str] = []
-    for _, files in folders:
-        for f in files:
-            if f.name != summary_name and f.suffix.lower() == ".xlsx" and not f.name.startswith("~$"):
-                all_workbooks.append(str(f))
+
+    # -- the province of each folder (its name, else its summary's header); one folder per
+    # province is read: the one named exactly as the province, else the first by name
+    for d in folders:
+        summary_path = d["folder"] / summary_name
+        d["summary"] = read_summary(summary_path, cfg) if summary_path.exists() else None
+        header = d["summary"][1] if d["summary"] is not None else {}
+        d["province"] = (cl.resolve_province(d["folder"].name, rules) or cl.province_from_text(d["folder"].name, rules)
+                         or cl.resolve_province(header.get("province"), rules)
+                         or cl.province_from_text(header.get("recommender"), rules))
+    primary: dict[str, dict] = {}
+    for d in sorted((d for d in folders if d["province"] is not None), key=lambda d: (d["folder"].name != d["province"], d["folder"].name)):
+        primary.setdefault(d["province"], d)
+    for d in folders:
+        first = primary.get(d["province"])
+        d["duplicate_of"] = first["folder"] if first is not None and first is not d else None
+
+    def is_workbook(f: Path) -> bool:
+        return f.name != summary_name and f.suffix.lower() == ".xlsx" and not f.name.startswith("~$")
+
+    all_workbooks = [str(f) for d in folders if d["province"] is not None and d["duplicate_of"] is None
+                     for f in d["files"] if is_workbook(f)]
 
     # -- read workbooks (the expensive part)
     if jobs > 1 and len(all_workbooks) > 8:
@@ -605,21 +754,27 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     lists: dict[str, list] = {name: [] for name in cfg["fields"].get("lists", {})}
     summaries: list[dict] = []
 
-    for folder, files in folders:
-        province = cl.resolve_province(folder.name, rules) or cl.province_from_text(folder.name, rules)
+    for d in folders:
+        folder, files = d["folder"], d["files"]
         summary_path = folder / summary_name
-        srows, header, sreason = (pd.DataFrame(), {}, None)
-        if summary_path.exists():
-            srows, header, sreason = read_summary(summary_path, cfg)
-            if sreason:
-                reject(summary_path, f"推荐汇总表未读取：{sreason}", "file")
-        else:
+        if d["duplicate_of"] is not None:
+            # a second folder of a province (北京市（补报）/ next to 北京市/): merging it would
+            # number its applicants again (duplicate ids); nothing of it is read, all reported
+            for f in sorted(files + d["nested"], key=lambda p: p.relative_to(folder).as_posix()):
+                reject(f, f"省份文件夹「{folder.name}」与「{d['duplicate_of'].name}」指向同一省份（{d['province']}），未读取；"
+                          "请合并为一个文件夹后重新报送", "file")
+            continue
+        for f in d["nested"]:
+            reject(f, f"位于子文件夹「{f.parent.relative_to(folder).as_posix()}」中，未读取；申请书应直接放在省份文件夹内", "file")
+        province = d["province"]
+        srows, header, sreason = d["summary"] if d["summary"] is not None else (pd.DataFrame(), {}, None)
+        if d["summary"] is None:
             reject(summary_path, "缺少推荐汇总表（推荐汇总表.xlsx），该省申请书按文件读取，无法与汇总表核对", "reconcile")
+        elif sreason:
+            reject(summary_path, f"推荐汇总表未读取：{sreason}", "file")
         # province cross-checks
         p_rec = cl.province_from_text(header.get("recommender"), rules)
         p_cell = cl.resolve_province(header.get("province"), rules)
-        if province is None:
-            province = p_cell or p_rec
         for src, pv, raw in (("推荐单位", p_rec, header.get("recommender")), ("所属省份", p_cell, header.get("province"))):
             if pv is not None and province is not None and pv != province:
                 reject(summary_path, f"推荐汇总表的{src}「{raw}」属于{pv}，与文件夹「{folder.name}」（{province}）不一致", "reconcile", fld="province")
@@ -632,7 +787,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                 reject(f, f"不支持的文件格式（{f.suffix or '无扩展名'}），应为 xlsx 模板", "file")
         if province is None:
             for f in files:
-                if str(f) in reads:
+                if is_workbook(f):
                     reject(f, f"无法识别文件夹「{folder.name}」所属省份，未读取", "file")
             continue
         if folder.name != province:
@@ -655,8 +810,31 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
             stem_name = m.group(2) if m else f.stem
             r = reads[str(f)]
             wb_name = r.values.get("name")
-            wbs.append({"path": f, "seq": seq, "read": r,
-                        "key": cl.name_key(wb_name if not cl.is_blank(wb_name) else stem_name, rules), "entry": None})
+            name = wb_name if not cl.is_blank(wb_name) else stem_name
+            wbs.append({"path": f, "seq": seq, "read": r, "name": cl.normalize_name(name), "key": cl.name_key(name, rules),
+                        "stem_key": cl.name_key(stem_name, rules), "entry": None})
+        # -- the same workbook twice (02_名称 - 副本.xlsx next to 02_名称.xlsx): the copy is not read
+        copies = _duplicate_workbooks(wbs, entries)
+        for w, kept, why in copies:
+            reject(w["path"], f"与「{kept['path'].name}」重复（{why}），未读取；请删除多余的文件后重新报送", "file")
+        wbs = [w for w in wbs if not any(w is c for c, _, _ in copies)]
+        # -- 序号 of the summary: each a number, none twice
+        seq_col = summary_cols["seq"]
+        rows_by_seq: dict[float, list] = {}
+        for e in entries:
+            if e["seq"] == e["seq"]:
+                rows_by_seq.setdefault(e["seq"], []).append(e)
+            else:
+                raw_seq = e["raw"].get("seq")
+                what = "为空" if cl.is_blank(raw_seq) else f"「{raw_seq}」不是数字"
+                reject(summary_path, f"推荐汇总表第 {e['row']} 行序号{what}，无法按序号与申请书核对；请填写序号", "reconcile",
+                       sheet=summary_sheet, cell=_cell_ref(e["row"] - 1, seq_col), fld="seq")
+        for seq, same in rows_by_seq.items():
+            if len(same) > 1:
+                cells = "、".join(f"{_cell_ref(e['row'] - 1, seq_col)}「{e['name']}」" for e in same)
+                reject(summary_path, f"推荐汇总表序号 {seq:g} 重复出现 {len(same)} 次（第 {'、'.join(str(e['row']) for e in same)} 行："
+                                     f"{cells}）；请为每个推荐对象填写不同的序号", "reconcile",
+                       sheet=summary_sheet, cell=_cell_ref(same[1]["row"] - 1, seq_col), fld="seq")
         # -- reconcile: by seq and name, then by name
         by_seq: dict[float, list] = {}
         for e in entries:
@@ -709,7 +887,9 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                 if w.get("name_mismatch") is not None:
                     reject(w["path"], f"申请书名称与推荐汇总表第 {e['row']} 行「{raw.get('name')}」不一致（按序号对应）", "reconcile", aid, fld="name")
             else:
-                reject(w["path"], "推荐汇总表中没有该申请书对应的行；已读取，请核实是否为本省推荐对象", "reconcile", aid)
+                twin = next((o["path"].name for o in wbs if o is not w and o["seq"] == w["seq"]), None)
+                also = f"（文件名中的序号 {w['seq']:g} 与「{twin}」相同）" if twin else ""
+                reject(w["path"], f"推荐汇总表中没有该申请书对应的行{also}；已读取，请核实是否为本省推荐对象", "reconcile", aid)
             r = w["read"]
             if not r.ok:
                 reject(w["path"], r.reason, "file", aid)

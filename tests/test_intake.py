@@ -177,7 +177,10 @@ def test_merged_moved_and_formula_cells_lose_only_those_values(raw):
     assert formula.field.tolist() == ["taxes_2025"] and formula.cell.tolist() == [f"E{r_tax}"] and "=C" in formula.reason.item()
     assert np.isnan(a.taxes_2025) and a.taxes_2024 == expected.taxes_2024
     moved = f[f.reason.str.contains("单元格被移动或改动")]
-    assert {"employees_2023", "gross_margin_2023"} <= set(moved.field)
+    # one row per altered row (not one per year), naming the values it costs
+    assert sorted(moved.field) == ["employees", "gross_margin"]
+    assert moved.cell.tolist() == sorted([f"B{r_emp}", f"B{r_gm}"], key=lambda c: int(c[1:]))
+    assert all("该行 4 项（2023年、2024年、2025年、近三年平均值）均未读取" in r for r in moved.reason)
     assert np.isnan(a.employees_2024) and np.isnan(a.gross_margin_2024)
     stray = f[f.reason.str.contains("填报区域之外")]
     assert stray.cell.tolist() == [f"H{r_tax}"]
@@ -290,3 +293,178 @@ def test_cli_ingest_empty_folder_is_an_error_naming_the_folder(tmp_path, capsys)
     assert main(["ingest", str(raw), "--out", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "1 个省份文件夹中没有找到 xlsx 申请书" in err and not out.exists()
+
+
+# -- review fixes: folders, copies, summary 序号, damaged files, missing rows, approximate numbers ---------------
+
+
+def _files_of(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder.parent.parent).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("second", ["广东省（补报）", "广东"])
+def test_second_folder_of_a_province_is_reported_not_merged(raw, second):
+    apps = raw / "applications"
+    shutil.copytree(apps / "广东省", apps / second)
+    b = load_batch(raw, progress=False)
+    # ids stay unique: the applicants come from 广东省/ only ("广东" sorts first, but the
+    # folder named exactly as the province is the one read)
+    assert sorted(b.applicants.applicant_id) == ["E-GD-01", "E-XZ-01", "P-GD-01"]
+    assert b.applicants.source_file[b.applicants.province == "广东省"].str.startswith("applications/广东省/").all()
+    # every file of the second folder is listed, with both folders named, nothing else rejected
+    rej = _rej(b)
+    assert rej.path.tolist() == _files_of(apps / second) and len(rej) == 3
+    assert (rej.scope == "file").all() and rej.applicant_id.isna().all()
+    assert set(rej.reason) == {f"省份文件夹「{second}」与「广东省」指向同一省份（广东省），未读取；请合并为一个文件夹后重新报送"}
+    assert not (b.cleaning_log.rule == "province_alias").any()
+    assert_summary_accounted(b)
+
+
+def test_workbooks_in_a_subfolder_are_reported(raw):
+    gd = raw / "applications" / "广东省"
+    (gd / "补充材料" / "二批").mkdir(parents=True)
+    shutil.copy(_wb(raw, "E-GD-01"), gd / "补充材料" / "12_补充企业.xlsx")
+    (gd / "补充材料" / "二批" / "营业执照.pdf").write_bytes(b"%PDF")
+    b = load_batch(raw, progress=False)
+    assert b.n_applicants == 3
+    rej = _rej(b)
+    assert rej[["path", "scope", "reason"]].values.tolist() == [
+        ["applications/广东省/补充材料/12_补充企业.xlsx", "file", "位于子文件夹「补充材料」中，未读取；申请书应直接放在省份文件夹内"],
+        ["applications/广东省/补充材料/二批/营业执照.pdf", "file", "位于子文件夹「补充材料/二批」中，未读取；申请书应直接放在省份文件夹内"],
+    ]
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["identical", "edited-copy"])
+def test_copy_of_a_workbook_is_rejected_and_the_genuine_one_kept(raw, edited):
+    genuine = _wb(raw, "E-GD-01")
+    expected = load_batch(raw, progress=False).applicants.set_index("applicant_id").loc["E-GD-01"]
+    copy = genuine.with_name(genuine.stem + " - 副本.xlsx")
+    shutil.copy(genuine, copy)
+    assert sorted(p.name for p in genuine.parent.glob("02_*"))[0] == copy.name  # the copy sorts first
+    if edited:
+        wb = openpyxl.load_workbook(copy)
+        ws = wb["申请书"]
+        ws.cell(_row(ws, "total_revenue"), 4).value = 999
+        wb.save(copy)
+    b = load_batch(raw, progress=False)
+    why = "序号 2、名称「ABC机器人（深圳）股份有限公司」相同，但内容不同；请核实应报送哪一份" if edited else "文件内容完全相同"
+    assert _rej(b)[["path", "scope", "reason"]].values.tolist() == [
+        [f"applications/广东省/{copy.name}", "file", f"与「{genuine.name}」重复（{why}），未读取；请删除多余的文件后重新报送"]]
+    a = b.applicants.set_index("applicant_id")
+    assert sorted(a.index) == ["E-GD-01", "E-XZ-01", "P-GD-01"]
+    assert a.loc["E-GD-01", "source_file"] == f"applications/广东省/{genuine.name}" and a.loc["E-GD-01", "in_summary"]
+    assert a.loc["E-GD-01", "total_revenue_2024"] == expected.total_revenue_2024 != 999
+    assert_summary_accounted(b)
+
+
+def test_identical_copy_under_another_number_is_rejected_too(raw):
+    genuine = _wb(raw, "P-GD-01")
+    shutil.copy(genuine, genuine.with_name("09_另一个文件名.xlsx"))
+    b = load_batch(raw, progress=False)
+    assert _rej(b).reason.tolist() == [f"与「{genuine.name}」重复（文件内容完全相同），未读取；请删除多余的文件后重新报送"]
+    assert b.n_applicants == 3
+
+
+def test_same_number_for_two_different_workbooks_is_named_in_the_orphan_message(raw):
+    gd = raw / "applications" / "广东省"
+    extra = gd / "02_额外企业有限公司.xlsx"
+    shutil.copy(_wb(raw, "E-GD-01"), extra)
+    wb = openpyxl.load_workbook(extra)
+    ws = wb["申请书"]
+    ws.cell(_row(ws, "name"), 3).value = "额外企业有限公司"
+    wb.save(extra)
+    b = load_batch(raw, progress=False)
+    rec = _rej(b, "reconcile")
+    assert rec.reason.tolist() == ["推荐汇总表中没有该申请书对应的行（文件名中的序号 2 与「02_ABC机器人（深圳）股份有限公司.xlsx」相同）；"
+                                   "已读取，请核实是否为本省推荐对象"]
+    assert rec.applicant_id.tolist() == ["E-GD-02"] and b.n_applicants == 4
+
+
+def test_repeated_and_blank_numbers_in_the_summary_are_reported(raw):
+    summary = raw / "applications" / "广东省" / "推荐汇总表.xlsx"
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["推荐汇总表"]
+    assert (ws["B6"].value, ws["B7"].value) == (1, 2)
+    ws["B7"] = 1
+    wb.save(summary)
+    b = load_batch(raw, progress=False)
+    rec = _rej(b, "reconcile")
+    assert rec[["path", "sheet", "cell", "field"]].values.tolist() == [["applications/广东省/推荐汇总表.xlsx", "推荐汇总表", "B7", "seq"]]
+    assert rec.reason.item() == ("推荐汇总表序号 1 重复出现 2 次（第 6、7 行：B6「深圳（南山）人工智能产业园」、"
+                                 "B7「ABC机器人（深圳）股份有限公司」）；请为每个推荐对象填写不同的序号")
+    # both rows still find their workbook (by name), ids unchanged
+    assert sorted(b.applicants.applicant_id) == ["E-GD-01", "E-XZ-01", "P-GD-01"]
+    ws["B7"] = None
+    wb.save(summary)
+    rec = _rej(load_batch(raw, progress=False), "reconcile")
+    assert rec[["cell", "reason"]].values.tolist() == [["B7", "推荐汇总表第 7 行序号为空，无法按序号与申请书核对；请填写序号"]]
+
+
+def _rezip(src: Path, part: str, data: bytes) -> None:
+    import zipfile
+
+    body = src.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(body)) as zi, zipfile.ZipFile(src, "w") as zo:
+        for item in zi.infolist():
+            zo.writestr(item, data if item.filename == part else zi.read(item.filename))
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[:2000]), "文件已损坏（压缩结构不完整），无法打开；请用 Excel 打开后另存为 xlsx 再报送"),
+        (lambda p: _rezip(p, "xl/worksheets/sheet2.xml", b"<worksheet><sheetData><row><c r='A1'><v>1</row>"),
+         "文件已损坏（工作表内容无法解析），无法打开；请用 Excel 打开后另存为 xlsx 再报送"),
+    ],
+    ids=["truncated-zip", "broken-sheet-xml"],
+)
+def test_damaged_files_are_explained_in_chinese_only(raw, damage, reason):
+    target = _wb(raw, "E-GD-01")
+    damage(target)
+    b = load_batch(raw, progress=False)  # a broken sheet XML used to stop the whole batch
+    row = _file_rejected(b, target, reason)
+    assert row.reason == reason and row.applicant_id == "E-GD-01" and b.n_applicants == 2
+
+
+def test_missing_row_is_one_message_naming_what_it_costs(raw):
+    target = _wb(raw, "E-GD-01")
+    wb = openpyxl.load_workbook(target)
+    ws = wb["申请书"]
+    r_tax, r_prod = _row(ws, "taxes"), _row(ws, "top_products.1")
+    ws.delete_rows(r_prod)  # the lower one first: r_tax keeps its meaning
+    ws.delete_rows(r_tax)
+    wb.save(target)
+    b = load_batch(raw, progress=False)
+    f = _rej(b, "field")
+    assert f[["field", "cell", "sheet"]].values.tolist() == [["taxes", None, "申请书"], ["top_products.1", None, "申请书"]]
+    assert f.reason.tolist() == [
+        f"找不到「税金总额（亿元）」一行（模板中位于第 {r_tax} 行，A 列字段标识「taxes」；行被删除、移动或字段标识被改动），"
+        "该行 4 项（2023年、2024年、2025年、近三年平均值）均未读取",
+        f"找不到「重点领域主导产品情况（2025 年销售收入占总营收前五位的产品）第 1 行」一行（模板中位于第 {r_prod} 行，A 列字段标识「top_products.1」；"
+        "行被删除、移动或字段标识被改动），该行 3 项（产品名称、销售收入（亿元）、国内市场占有率（%））均未读取",
+    ]
+    a = b.applicants.set_index("applicant_id").loc["E-GD-01"]
+    assert a[["taxes_2023", "taxes_2024", "taxes_2025", "taxes_avg"]].isna().all() and not np.isnan(a.total_revenue_2024)
+    # hand_batch lists products 1-5 for E-GD-01: the deleted first row only is lost
+    tp = b.top_products[b.top_products.applicant_id == "E-GD-01"]
+    assert tp["rank"].tolist() == [2, 3, 4, 5] and tp["product"].tolist() == ["产品2", "产品3", "产品4", "产品5"]
+
+
+def test_approximate_and_space_split_numbers_are_refused_with_their_cell(raw):
+    target = _wb(raw, "E-GD-01")
+    wb = openpyxl.load_workbook(target)
+    ws = wb["申请书"]
+    r = _row(ws, "total_revenue")
+    ws.cell(r, 3).value, ws.cell(r, 4).value, ws.cell(r, 5).value = "约30亿左右", "30 40", "1 234"
+    wb.save(target)
+    b = load_batch(raw, progress=False)
+    f = _rej(b, "field")
+    assert f[["field", "cell"]].values.tolist() == [["total_revenue_2023", f"C{r}"], ["total_revenue_2024", f"D{r}"]]
+    assert f.reason.tolist() == [
+        "「总营业收入（亿元）」的值「约30亿左右」含“约”“左右”等约数用语，不能作为确切数值，按缺失处理；请填写确切数值",
+        "「总营业收入（亿元）」的值「30 40」中数字之间有空格，无法确定是一个数还是几个数，按缺失处理；请删除空格后填写一个确切数值",
+    ]
+    a = b.applicants.set_index("applicant_id").loc["E-GD-01"]
+    assert np.isnan(a.total_revenue_2023) and np.isnan(a.total_revenue_2024) and a.total_revenue_2025 == 1234.0
+    log = b.cleaning_log[(b.cleaning_log.applicant_id == "E-GD-01") & (b.cleaning_log.field == "total_revenue_2025")]
+    assert log[["raw", "clean", "rule"]].values.tolist() == [["1 234", "1234.0", "thousands_separator"]]
