@@ -9,6 +9,8 @@ from nebase_analysis.experts.assignment import (
     normalise_roster,
     read_roster,
     recusals,
+    roster_issue_lines,
+    roster_issues,
     write_roster,
 )
 
@@ -71,7 +73,8 @@ def test_declared_conflict_by_id_and_name_and_unit_containment():
                          "domain": ["软件"] * 3, "category": ["enterprise", "enterprise", "park"],
                          "name": ["甲软件公司", "乙软件公司", "苏州工业园区"],
                          "applicant_unit": ["甲软件公司", "清华大学苏州汽车研究院", "苏州工业园区管理委员会"]})
-    ros = pd.DataFrame({"expert_id": ["A", "B", "C", "D"], "province": ["上海市", "上海市", "浙江省", "北京市"],
+    ros = pd.DataFrame({"expert_id": ["A", "B", "C", "D"], "name": list("甲乙丙丁"),
+                        "province": ["上海市", "上海市", "浙江省", "北京市"],
                         "unit": ["某研究院", "清华大学", "苏州工业园区", "某大学"], "domains": ["软件"] * 4,
                         "conflicts": ["E-BJ-01、乙软件公司", None, None, None]})
     rec = recusals(apps, ros)
@@ -92,7 +95,7 @@ def test_shortfall_reported_with_reason_when_too_few_eligible():
     apps = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-02", "E-BJ-01"], "province": ["广东省", "广东省", "北京市"],
                          "domain": ["商业航天", "商业航天", "生物制造"], "category": ["enterprise"] * 3,
                          "name": ["甲", "乙", "丙"]})
-    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(6)],
+    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(6)], "name": [f"专家{i}" for i in range(6)],
                         "province": ["广东省", "广东省", "北京市", "上海市", "浙江省", "湖北省"],
                         "unit": [f"U{i}" for i in range(6)], "domains": ["航天"] * 6,  # alias of 商业航天
                         "conflicts": ["", "", "", "", "", "乙"]})
@@ -109,7 +112,8 @@ def test_shortfall_reported_with_reason_when_too_few_eligible():
 def test_load_is_balanced_and_deterministic():
     apps = pd.DataFrame({"applicant_id": [f"E-GD-{i:02d}" for i in range(20)], "province": ["广东省"] * 20,
                          "domain": ["软件"] * 20, "category": ["enterprise"] * 20, "name": [f"企业{i}" for i in range(20)]})
-    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(10)], "province": ["北京市"] * 10,
+    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(10)], "name": [f"专家{i}" for i in range(10)],
+                        "province": ["北京市"] * 10,
                         "unit": [f"U{i}" for i in range(10)], "domains": ["软件"] * 10, "conflicts": [None] * 10})
     a, short = assign(apps, ros, seed=3)
     assert len(short) == 0
@@ -124,7 +128,7 @@ def test_load_is_balanced_and_deterministic():
 def test_max_load_cap_gives_shortfall():
     apps = pd.DataFrame({"applicant_id": [f"E-GD-{i}" for i in range(3)], "province": ["广东省"] * 3,
                          "domain": ["软件"] * 3, "category": ["enterprise"] * 3, "name": list("ABC")})
-    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(5)], "province": ["北京市"] * 5,
+    ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(5)], "name": list("甲乙丙丁戊"), "province": ["北京市"] * 5,
                         "unit": list("VWXYZ"), "domains": ["软件"] * 5, "conflicts": [None] * 5})
     cfg = {"experts": {"assignment": {"max_load": 2}}}
     a, short = assign(apps, ros, config=cfg)
@@ -145,7 +149,7 @@ def test_roster_normalisation_and_round_trip(tmp_path):
         back = read_roster(tmp_path / name)
         pd.testing.assert_frame_equal(back[r.columns], r)
     with pytest.raises(ValueError, match="专家编号重复：X1"):
-        normalise_roster(pd.DataFrame({"expert_id": ["X1", "X1"]}))
+        normalise_roster(pd.concat([raw.iloc[:1]] * 2, ignore_index=True))
     cfg = load_config()
     assert cfg["experts"]["assignment"]["min_experts"] == 5
 
@@ -164,3 +168,97 @@ def test_roster_names_starting_with_formula_characters_stay_text(tmp_path):
     assert [c.value for c in ws["B"][1:]] == ["=1+1", "+2", "-3", "@SUM(A1)"]
     back = read_roster(tmp_path / "roster.xlsx")
     pd.testing.assert_frame_equal(back[r.columns], r)
+
+
+# ---------------------------------------------------------------- roster columns, values, encodings
+
+def _roster_file_frame():
+    """A roster as an analyst types it (Chinese headers)."""
+    return pd.DataFrame({"专家编号": ["X1", "X2", "X3", "X4"], "姓名": ["王伟", "李娜", "张敏", "刘洋"],
+                         "所在省份": ["北京", "上海市", "火星", "粤"], "工作单位": ["北京大学", "复旦大学", "中山大学", None],
+                         "评审领域": ["人工智能、量子计算", "量子计算", "软件", "AI"], "声明回避对象": [None, None, "E-GD-01", None]})
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_missing_required_roster_column_stops_with_file_and_columns(tmp_path, suffix):
+    raw = _roster_file_frame().rename(columns={"所在省份": "省份", "评审领域": "领域"})
+    path = tmp_path / f"roster{suffix}"
+    raw.to_csv(path, index=False, encoding="utf-8-sig") if suffix == ".csv" else raw.to_excel(path, index=False)
+    with pytest.raises(ValueError) as e:
+        read_roster(path)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}：专家名册缺少必需的列 “所在省份”、“评审领域”；")
+    assert "文件中的列为：“专家编号”、“姓名”、“省份”、“工作单位”、“领域”、“声明回避对象”" in msg
+    # the declared conflicts column is optional: without it nobody declares a conflict
+    ok = _roster_file_frame().drop(columns=["声明回避对象"])
+    assert normalise_roster(ok)["conflicts"].tolist() == [()] * 4
+    # headers with stray spaces still count
+    assert normalise_roster(ok.rename(columns={"所在省份": " 所在省份 "}))["province"].tolist()[:2] == ["北京市", "上海市"]
+
+
+def test_nebase_sheets_refuses_a_roster_without_provinces(tmp_path, capsys):
+    from nebase_analysis.batch import Batch
+    from nebase_analysis.cli import main
+
+    Batch(applicants=_applicants()).to_parquet(tmp_path / "processed")
+    path = tmp_path / "roster.csv"
+    write_roster(_roster(), path)
+    pd.read_csv(path, dtype=str).drop(columns=["所在省份"]).to_csv(path, index=False)
+    out = tmp_path / "sheets"
+    rc = main(["sheets", "--processed", str(tmp_path / "processed"), "--roster", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 1 and "缺少必需的列 “所在省份”" in err and str(path) in err
+    assert not out.exists()   # nothing written without recusal
+
+
+def test_roster_issues_unknown_domain_and_province(tmp_path):
+    raw = _roster_file_frame()
+    issues = roster_issues(raw)
+    assert issues.fillna({"value": ""})[["row", "expert_id", "field", "value"]].values.tolist() == [
+        [2, "X1", "domains", "量子计算"],
+        [3, "X2", "domains", "量子计算"],
+        [3, "X2", "domains", "量子计算"],      # ... and X2 has no valid domain left
+        [4, "X3", "province", "火星"],
+        [5, "X4", "unit", ""],
+    ]
+    assert issues["reason"].tolist() == [
+        "评审领域“量子计算”不在申报领域目录中（见 domains.yaml），不会据此分配评审任务",
+        "评审领域“量子计算”不在申报领域目录中（见 domains.yaml），不会据此分配评审任务",
+        "没有有效的评审领域（评审领域：量子计算），该专家不会被分配任何申报对象",
+        "所在省份“火星”不是有效的省级行政区（见 provinces.yaml），无法据此进行同省回避检查",
+        "工作单位为空，无法进行同单位回避检查",
+    ]
+    # from a file: the path is kept and the lines name file, row and expert
+    path = tmp_path / "roster.xlsx"
+    raw.to_excel(path, index=False)
+    lines = roster_issue_lines(roster_issues(path))
+    assert lines[0] == "专家名册问题 5 项（未停止读取，请核实）："
+    assert lines[4] == "  - roster.xlsx 第 4 行（专家 X3）：所在省份“火星”不是有效的省级行政区（见 provinces.yaml），无法据此进行同省回避检查"
+    # the roster itself is still read: the unknown values are kept as written
+    r = read_roster(path).set_index("expert_id")
+    assert r.loc["X3", "province"] == "火星" and r.loc["X2", "domains"] == ("量子计算",)
+
+
+def test_roster_csv_in_utf8_or_gbk(tmp_path):
+    raw = _roster_file_frame()
+    expected = normalise_roster(raw)
+    for name, enc in (("utf8.csv", "utf-8"), ("bom.csv", "utf-8-sig"), ("gbk.csv", "gbk"), ("gb18030.csv", "gb18030")):
+        raw.to_csv(tmp_path / name, index=False, encoding=enc)
+        pd.testing.assert_frame_equal(read_roster(tmp_path / name), expected)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("专家编号,姓名\n".encode("utf-8") + b"\xff\xff\n")
+    with pytest.raises(ValueError, match=r"无法识别专家名册的文字编码（应为 UTF-8 或 GBK/GB18030 编码的 CSV 文件）") as e:
+        read_roster(bad)
+    assert str(bad) in str(e.value) and "codec" not in str(e.value)
+
+
+def test_unreadable_roster_workbook_is_a_chinese_message(tmp_path):
+    empty = tmp_path / "roster.xlsx"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"无法读取专家名册：文件为空（0 字节）"):
+        read_roster(empty)
+    broken = tmp_path / "roster.xls"
+    broken.write_bytes(b"not a workbook at all")
+    with pytest.raises(ValueError) as e:
+        read_roster(broken)
+    assert str(e.value) == f"{broken}：无法读取专家名册（文件损坏或格式不符；应为 .xlsx、.xls 或 .csv 文件）"

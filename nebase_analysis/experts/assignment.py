@@ -30,9 +30,13 @@ from nebase_analysis.config import resolve_config
 
 __all__ = [
     "ROSTER_COLUMNS",
+    "ROSTER_ISSUE_COLUMNS",
     "RULE_LABELS",
     "normalise_roster",
     "read_roster",
+    "read_roster_frame",
+    "roster_issues",
+    "roster_issue_lines",
     "write_roster",
     "applicant_frame",
     "pair_rules",
@@ -42,6 +46,9 @@ __all__ = [
 
 #: the roster's internal columns, in order
 ROSTER_COLUMNS = ["expert_id", "name", "province", "unit", "domains", "conflicts"]
+
+#: columns of :func:`roster_issues`
+ROSTER_ISSUE_COLUMNS = ["path", "row", "expert_id", "field", "value", "reason"]
 
 #: recusal rule id -> Chinese label
 RULE_LABELS = {"province": "同省回避", "unit": "同单位回避", "declared": "声明回避"}
@@ -88,18 +95,44 @@ def _same_unit(expert_unit: str, applicant_texts: Iterable[str], min_chars: int)
 
 # ---------------------------------------------------------------- roster
 
+def _roster_frame(roster: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """The roster with internal column names, fully blank rows dropped and a ``_row`` column
+    (the row of a file with one header line: position + 2).
+
+    Raises ValueError (Chinese) naming every required column (``experts.yaml``
+    ``roster.required``) that is missing, with the columns found.
+    """
+    rcfg = cfg["experts"]["roster"]
+    headers = rcfg["columns"]
+    stripped = roster.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
+    out = stripped.rename(columns={v: k for k, v in headers.items()})
+    missing = [c for c in rcfg["required"] if c not in out.columns]
+    if missing:
+        found = "、".join(f"“{c}”" for c in stripped.columns) or "（无）"
+        need = "、".join(f"“{headers.get(c, c)}”" for c in missing)
+        raise ValueError(f"专家名册缺少必需的列 {need}；文件中的列为：{found}。"
+                         f"请按表头 {'、'.join(headers[c] for c in rcfg['required'])} 填写（未找到这些列时无法进行回避检查和专家分配）")
+    out = out.assign(_row=np.arange(len(out)) + 2)
+    content = [c for c in out.columns if c != "_row"]
+    blank = out[content].map(is_blank).all(axis=1) if content else pd.Series(True, index=out.index)
+    return out.loc[~blank]
+
+
 def normalise_roster(roster: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     """The roster with canonical provinces and domains, and tuples for the list columns.
 
     Accepts the internal column names or the Chinese headers of ``experts.yaml``
     (``roster.columns``). Domains and provinces are mapped through the aliases of
-    ``domains.yaml`` and ``provinces.yaml`` (an unknown value is kept as written).
+    ``domains.yaml`` and ``provinces.yaml`` (an unknown value is kept as written;
+    :func:`roster_issues` reports it). Rows that are entirely blank are skipped.
 
     Parameters
     ----------
     roster : DataFrame
         One row per expert.
     config : path, mapping or None
+        ``experts.roster``: headers and the required columns (``required``: every
+        column but the declared conflicts, which may be absent).
 
     Returns
     -------
@@ -109,7 +142,8 @@ def normalise_roster(roster: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        When ``expert_id`` is missing or repeated (Chinese message).
+        When a required column is missing (the message names each one and lists the
+        columns found), or ``expert_id`` is blank or repeated (Chinese message).
 
     Examples
     --------
@@ -120,18 +154,14 @@ def normalise_roster(roster: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     """
     cfg = resolve_config(config)
     ecfg = cfg["experts"]
-    headers = ecfg["roster"]["columns"]
     seps = ecfg["assignment"]["separators"]
-    out = roster.rename(columns={v: k for k, v in headers.items()}).copy()
-    missing = [c for c in ("expert_id",) if c not in out.columns]
-    if missing:
-        raise ValueError(f"专家名册缺少“{headers['expert_id']}”列（expert_id）")
-    for c in ROSTER_COLUMNS:
+    out = _roster_frame(roster, cfg).copy()
+    for c in ROSTER_COLUMNS:  # only optional columns can still be absent here
         if c not in out.columns:
             out[c] = None
     ids = out["expert_id"].map(lambda v: "" if is_blank(v) else str(v).strip())
     if (ids == "").any():
-        raise ValueError(f"专家名册第 {', '.join(str(i + 2) for i in np.flatnonzero(ids == ''))} 行缺少专家编号")
+        raise ValueError(f"专家名册第 {', '.join(str(i) for i in out.loc[ids == '', '_row'])} 行缺少专家编号")
     dup = ids[ids.duplicated()].unique().tolist()
     if dup:
         raise ValueError(f"专家名册中专家编号重复：{'、'.join(dup)}")
@@ -143,30 +173,177 @@ def normalise_roster(roster: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     out["domains"] = out["domains"].map(
         lambda v: tuple(dict.fromkeys(_canonical(d, resolve_domain, rules) for d in _split(v, seps))))
     out["conflicts"] = out["conflicts"].map(lambda v: _split(v, seps))
-    extra = [c for c in out.columns if c not in ROSTER_COLUMNS]
+    extra = [c for c in out.columns if c not in ROSTER_COLUMNS and c != "_row"]
     return out[ROSTER_COLUMNS + extra].reset_index(drop=True)
 
 
+def roster_issues(roster: pd.DataFrame | str | Path, config: Any = None) -> pd.DataFrame:
+    """Per-expert problems of a roster that do not stop reading it, in Chinese.
+
+    Reported: a domain that is not in ``domains.yaml`` (the expert is never assigned to
+    it), an expert left with no valid domain (never assigned at all), a province that
+    is not in ``provinces.yaml`` or is blank (same-province recusal cannot be checked),
+    a blank unit (same-unit recusal cannot be checked), a blank name.
+
+    Parameters
+    ----------
+    roster : DataFrame or path
+        The roster as read (internal or Chinese headers), or its file
+        (:func:`read_roster_frame`).
+    config : path, mapping or None
+
+    Returns
+    -------
+    DataFrame
+        ``path`` (the file, or None), ``row`` (row of the file: the header is row 1),
+        ``expert_id``, ``field`` (internal column id), ``value`` (as written),
+        ``reason`` (Chinese, naming the column).
+
+    Raises
+    ------
+    ValueError
+        As :func:`normalise_roster` for a missing required column.
+
+    Examples
+    --------
+    >>> roster_issues(pd.DataFrame({"专家编号": ["X1"], "姓名": ["王伟"], "所在省份": ["火星"],
+    ...     "工作单位": ["某大学"], "评审领域": ["量子计算"]}))["reason"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['所在省份“火星”不是有效的省级行政区（见 provinces.yaml），无法据此进行同省回避检查',
+     '评审领域“量子计算”不在申报领域目录中（见 domains.yaml），不会据此分配评审任务',
+     '没有有效的评审领域（评审领域：量子计算），该专家不会被分配任何申报对象']
+    """
+    cfg = resolve_config(config)
+    path = None
+    if not isinstance(roster, pd.DataFrame):
+        path = str(roster)
+        roster = read_roster_frame(roster, cfg)
+    headers = cfg["experts"]["roster"]["columns"]
+    seps = cfg["experts"]["assignment"]["separators"]
+    rules = cleaning_rules(cfg)
+    frame = _roster_frame(roster, cfg)
+    rows = []
+
+    def add(rec, field, value, reason):
+        rows.append({"path": path, "row": int(rec["_row"]), "expert_id": "" if is_blank(rec["expert_id"]) else str(rec["expert_id"]).strip(),
+                     "field": field, "value": None if is_blank(value) else str(value), "reason": reason})
+
+    for rec in frame.to_dict("records"):
+        if is_blank(rec["name"]):
+            add(rec, "name", None, f"{headers['name']}为空")
+        prov = rec["province"]
+        if is_blank(prov):
+            add(rec, "province", None, f"{headers['province']}为空，无法进行同省回避检查")
+        elif resolve_province(prov, rules) is None:
+            add(rec, "province", prov, f"{headers['province']}“{str(prov).strip()}”不是有效的省级行政区（见 provinces.yaml），"
+                                       "无法据此进行同省回避检查")
+        if is_blank(rec["unit"]):
+            add(rec, "unit", None, f"{headers['unit']}为空，无法进行同单位回避检查")
+        domains = _split(rec["domains"], seps)
+        unknown = [d for d in domains if resolve_domain(d, rules) is None]
+        for d in unknown:
+            add(rec, "domains", d, f"{headers['domains']}“{d}”不在申报领域目录中（见 domains.yaml），不会据此分配评审任务")
+        if len(unknown) == len(domains):
+            written = "、".join(domains) if domains else "空"
+            add(rec, "domains", rec["domains"] if domains else None,
+                f"没有有效的{headers['domains']}（{headers['domains']}：{written}），该专家不会被分配任何申报对象")
+    return pd.DataFrame(rows, columns=ROSTER_ISSUE_COLUMNS)
+
+
+def roster_issue_lines(issues: pd.DataFrame, limit: int | None = 20) -> list[str]:
+    """Chinese lines for :func:`roster_issues` (a heading, then one line per issue, at most ``limit``).
+
+    Examples
+    --------
+    >>> roster_issue_lines(pd.DataFrame({"path": ["roster.csv"], "row": [3], "expert_id": ["X1"], "field": ["province"],
+    ...     "value": ["火星"], "reason": ["所在省份“火星”不是有效的省级行政区"]}))
+    ['专家名册问题 1 项（未停止读取，请核实）：', '  - roster.csv 第 3 行（专家 X1）：所在省份“火星”不是有效的省级行政区']
+    """
+    if not len(issues):
+        return []
+    lines = [f"专家名册问题 {len(issues)} 项（未停止读取，请核实）："]
+    shown = issues if limit is None else issues.head(limit)
+    for r in shown.itertuples(index=False):
+        where = (f"{Path(r.path).name} " if isinstance(r.path, str) and r.path else "") + f"第 {r.row} 行"
+        lines.append(f"  - {where}（专家 {r.expert_id or '编号为空'}）：{r.reason}")
+    if limit is not None and len(issues) > limit:
+        lines.append(f"  ……其余 {len(issues) - limit} 项未列出")
+    return lines
+
+
+def _read_csv(path: Path, cfg: Mapping[str, Any], what: str) -> pd.DataFrame:
+    """A CSV file as text columns, decoded with the first encoding of ``experts.roster.csv_encodings``
+    that fits (UTF-8 with or without BOM, then GB18030, a superset of GBK: Excel's "CSV" on
+    Chinese Windows). ValueError (Chinese) when none fits."""
+    import io
+
+    raw = path.read_bytes()
+    encodings = cfg["experts"]["roster"]["csv_encodings"]
+    for enc in encodings:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        try:
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path}：{what}为空文件") from None
+        except pd.errors.ParserError as exc:
+            raise ValueError(f"{path}：{what}不是有效的 CSV 表格（各行列数不一致等），无法读取") from exc
+    raise ValueError(f"{path}：无法识别{what}的文字编码（应为 UTF-8 或 GBK/GB18030 编码的 CSV 文件）；"
+                     "请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重试")
+
+
+def read_roster_frame(path: str | Path, config: Any = None) -> pd.DataFrame:
+    """The roster file (``.xlsx`` / ``.xls`` / ``.csv``) as written: text cells, blank cells None.
+
+    A CSV may be UTF-8 (with or without BOM) or GBK/GB18030. An unreadable file is a
+    ValueError with a Chinese message (an empty, password-protected or non-Excel
+    ``.xlsx`` is told apart by :func:`nebase_analysis.intake.inspect_file`).
+
+    Examples
+    --------
+    >>> read_roster_frame("data/raw/experts/roster.csv").columns[0]   # doctest: +SKIP
+    '专家编号'
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"未找到专家名册：{path}")
+    cfg = resolve_config(config)
+    if path.suffix.lower() == ".csv":
+        frame = _read_csv(path, cfg, "专家名册")
+    else:
+        if path.suffix.lower() == ".xlsx":
+            from nebase_analysis.intake import inspect_file
+
+            reason = inspect_file(path, cfg)
+            if reason:
+                raise ValueError(f"{path}：无法读取专家名册：{reason}")
+        try:
+            frame = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook: one Chinese message
+            raise ValueError(f"{path}：无法读取专家名册（文件损坏或格式不符；应为 .xlsx、.xls 或 .csv 文件）") from exc
+    return frame.replace({"": None})
+
+
 def read_roster(path: str | Path, config: Any = None) -> pd.DataFrame:
-    """Read an expert roster (``.xlsx`` / ``.xls`` / ``.csv``) and normalise it.
+    """Read an expert roster (``.xlsx`` / ``.xls`` / ``.csv``, UTF-8 or GBK) and normalise it.
+
+    Per-expert problems that do not stop reading (unknown domain or province, blank
+    unit) are :func:`roster_issues` of the same file.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Missing file; unreadable file or encoding, missing required column, blank or
+        repeated expert id (Chinese messages starting with the file).
 
     Examples
     --------
     >>> read_roster("data/raw/experts/roster.xlsx")   # doctest: +SKIP
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"未找到专家名册：{path}")
     cfg = resolve_config(config)
-    try:
-        if path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        else:
-            frame = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file: a Chinese message, the reader's detail after it
-        raise ValueError(f"{path}：无法读取专家名册（应为 .xlsx、.xls 或 UTF-8 编码的 .csv 文件）；"
-                         f"详情：{type(exc).__name__}: {exc}") from exc
-    frame = frame.replace({"": None})
+    frame = read_roster_frame(path, cfg)
     try:
         return normalise_roster(frame, cfg)
     except ValueError as exc:
@@ -306,7 +483,7 @@ def recusals(
     --------
     >>> apps = pd.DataFrame({"applicant_id": ["E-GD-01"], "province": ["广东省"],
     ...     "domain": ["软件"], "category": ["enterprise"], "name": ["甲公司"]})
-    >>> ros = pd.DataFrame({"expert_id": ["X1", "X2"], "province": ["广东省", "北京市"],
+    >>> ros = pd.DataFrame({"expert_id": ["X1", "X2"], "name": ["王伟", "李娜"], "province": ["广东省", "北京市"],
     ...     "unit": ["乙大学", "丙大学"], "domains": ["软件", "软件"], "conflicts": [None, "甲公司"]})
     >>> recusals(apps, ros)[["expert_id", "rule"]].values.tolist()
     [['X1', 'province'], ['X2', 'declared']]
@@ -380,7 +557,7 @@ def assign(
     --------
     >>> apps = pd.DataFrame({"applicant_id": ["E-GD-01"], "name": ["甲公司"], "province": ["广东省"],
     ...     "domain": ["软件"], "category": ["enterprise"]})
-    >>> ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(4)],
+    >>> ros = pd.DataFrame({"expert_id": [f"X{i}" for i in range(4)], "name": list("甲乙丙丁"),
     ...     "province": ["北京市", "上海市", "广东省", "江苏省"], "unit": list("ABCD"),
     ...     "domains": ["软件"] * 4, "conflicts": [None] * 4})
     >>> a, s = assign(apps, ros, config={"experts": {"assignment": {"min_experts": 3}}})
