@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 #: subcommand -> (module, one-line help in Chinese)
@@ -27,12 +28,102 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: argparse's English error texts (Python's own wording) -> Chinese; tried in order
+_ARGPARSE_ERRORS: list[tuple[str, str]] = [
+    (r"the following arguments are required: (.+)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
+    (r"one of the arguments (.+) is required", r"须给出以下参数之一：\1"),
+    (r"argument (.+?): invalid choice: (.+) \(choose from (.+)\)", r"参数 \1：无效的取值 \2（可选：\3）"),
+    (r"argument (.+?): invalid (\w+) value: (.+)", r"参数 \1：\3 不是有效的\2"),
+    (r"argument (.+?): expected one argument", r"参数 \1 需要一个取值"),
+    (r"argument (.+?): expected at most one argument", r"参数 \1 至多接受一个取值"),
+    (r"argument (.+?): expected at least one argument", r"参数 \1 至少需要一个取值"),
+    (r"argument (.+?): expected (\d+) arguments?", r"参数 \1 需要 \2 个取值"),
+    (r"argument (.+?): not allowed with argument (.+)", r"参数 \1 不能与参数 \2 同时使用"),
+    (r"argument (.+?): ignored explicit argument (.+)", r"参数 \1 不接受取值 \2"),
+    (r"ambiguous option: (.+?) could match (.+)", r"选项 \1 有歧义，可能是：\2"),
+    (r"argument (.+?): (.+)", r"参数 \1：\2"),
+]
+#: value types named in "invalid <type> value"
+_ARGPARSE_TYPES = {"int": "整数", "float": "数值", "str": "文本"}
+
+
+def translate_argparse_error(message: str) -> str:
+    """argparse's English error message in Chinese.
+
+    Examples
+    --------
+    >>> translate_argparse_error("the following arguments are required: --out")
+    '缺少必需的参数：--out'
+    >>> translate_argparse_error("argument --seed: invalid int value: 'x'")
+    "参数 --seed：'x' 不是有效的整数"
+    """
+    for pattern, repl in _ARGPARSE_ERRORS:
+        m = re.fullmatch(pattern, message, flags=re.S)
+        if m:
+            out = m.expand(repl)
+            if "不是有效的" in out:
+                kind = m.group(2)
+                out = out[: len(out) - len(kind)] + _ARGPARSE_TYPES.get(kind, kind)
+            return out
+    return message
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """Help text with a Chinese usage line (``用法：``)."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` whose scaffolding is Chinese.
+
+    Usage line, section titles (位置参数, 选项), the ``-h/--help`` help and error messages
+    (``nebase score：错误：缺少必需的参数：--out``). Subparsers are of the same class.
+
+    Examples
+    --------
+    >>> p = ChineseArgumentParser(prog="nebase demo")
+    >>> _ = p.add_argument("--out", required=True, help="输出目录")
+    >>> print(p.format_help())
+    用法：nebase demo [-h] --out OUT
+    <BLANKLINE>
+    选项：
+      -h, --help  显示此帮助信息并退出
+      --out OUT   输出目录
+    <BLANKLINE>
+    """
+
+    def __init__(self, *args, **kwargs):
+        add_help = kwargs.pop("add_help", True)
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            prefix = "-" if "-" in self.prefix_chars else self.prefix_chars[0]
+            self.add_argument(prefix + "h", prefix * 2 + "help", action="help", default=argparse.SUPPRESS,
+                              help="显示此帮助信息并退出")
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for group in self._action_groups:  # section headings end in a full-width colon
+            if group.title:
+                text = text.replace(f"\n{group.title}:\n", f"\n{group.title}：\n")
+        return text
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{translate_argparse_error(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="nebase",
         description="国家新兴产业发展示范基地创建遴选：申报材料分析工具",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
@@ -54,11 +145,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     name = argv[0]
     module = importlib.import_module(COMMANDS[name][0])
-    parser = argparse.ArgumentParser(prog=f"nebase {name}", description=COMMANDS[name][1])
+    parser = ChineseArgumentParser(prog=f"nebase {name}", description=COMMANDS[name][1])
     module.configure_parser(parser)
     args = parser.parse_args(argv[1:])
-    return int(module.run_cli(args) or 0)
+    from nebase_analysis.config import ConfigError, load_config
 
+    if getattr(args, "config", None):
+        try:
+            load_config(args.config)  # a broken or misspelt user configuration stops before any work
+        except (ConfigError, FileNotFoundError) as exc:
+            print(f"nebase {name}：{exc}", file=sys.stderr)
+            return 1
+    try:
+        return int(module.run_cli(args) or 0)
+    except ConfigError as exc:  # a stage's own configuration check, where the stage does not report it
+        print(f"nebase {name}：{exc}", file=sys.stderr)
+        return 1
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -66,6 +66,8 @@ def run_pipeline(raw: str = "data/raw", processed: str = "data/processed", repor
     ``report_domain`` / ``report_province`` restrict the report stage as ``nebase report
     --domain`` / ``--province`` do (the other stages always process the whole batch).
     """
+    from nebase_analysis.cli import ChineseArgumentParser
+
     report_args = [*(["--domain", report_domain] if report_domain else []), *(["--province", report_province] if report_province else [])]
     wanted = stages or [s for s, _, _ in STAGES]
     Path(processed).mkdir(parents=True, exist_ok=True)
@@ -80,7 +82,7 @@ def run_pipeline(raw: str = "data/raw", processed: str = "data/processed", repor
                 print(f"nebase run：缺少阶段“{label}”（{name}，模块 {module_name} 尚未实现），流程停止", file=sys.stderr)
                 return 2
             raise
-        parser = argparse.ArgumentParser(prog=f"nebase {name}")
+        parser = ChineseArgumentParser(prog=f"nebase {name}")
         module.configure_parser(parser)
         args = parser.parse_args(stage_argv(name, raw, processed, reports, config, jobs, report_args))
         t0 = time.perf_counter()

@@ -115,3 +115,113 @@ def test_validation_rules_in_code_are_all_configured():
     emitted = set(re.findall(r'rule\s*=\s*"([a-z]+_[a-z_]+)"', src)) | set(re.findall(r'"rule":\s*"([a-z]+_[a-z_]+)"', src))
     assert emitted, "the pattern must find the rules the code emits"
     assert emitted <= set(load_config()["validation"]["rule_labels"]), emitted - set(load_config()["validation"]["rule_labels"])
+
+
+# --------------------------------------------------------------------------- user configuration files
+def test_broken_yaml_names_file_line_and_column(tmp_path, capsys):
+    from nebase_analysis.cli import main
+    from nebase_analysis.config import ConfigError
+
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("ranking:\n  weights:\n    objective: 0.4\n   expert 0.6\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(bad)
+    assert str(exc.value) == f"配置文件 {bad} 第 4 行第 4 列：缩进不一致或缺少键\n  4 |    expert 0.6"
+    tab = tmp_path / "tab.yaml"
+    tab.write_text("ranking:\n\ttie_decimals: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="第 2 行第 1 列：含有制表符"):
+        load_config(tab)
+    # every command: a Chinese message, exit 1, no traceback, before any work
+    for argv in (["score", "--processed", str(tmp_path / "p")], ["rank", "--processed", str(tmp_path / "p")],
+                 ["template", "--out", str(tmp_path / "t")]):
+        assert main([*argv, "--config", str(bad)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"nebase {argv[0]}：配置文件 {bad} 第 4 行第 4 列") and "Traceback" not in err
+    assert not (tmp_path / "t").exists()
+    assert main(["score", "--config", str(tmp_path / "nope.yaml")]) == 1
+    assert f"配置文件不存在：{tmp_path / 'nope.yaml'}" in capsys.readouterr().err
+
+
+def test_unknown_keys_are_refused_with_the_valid_keys(tmp_path):
+    from nebase_analysis.config import CONFIG_DIR, ConfigError, check_config, resolve_config
+
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("rankng:\n  weights: {objective: 0.5, expert: 0.5}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(typo)
+    stems = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+    assert str(exc.value) == f"配置文件 {typo} 中有未知的顶层键 “rankng”（是否应为“ranking”？）；可用的键：{'、'.join(stems)}"
+    with pytest.raises(ConfigError) as exc:
+        load_config({"ranking": {"weigths": {"objective": 0.5, "expert": 0.5}, "tie_decimals": 3}})
+    assert str(exc.value).startswith("配置中 ranking 下有未知的键 “weigths”（是否应为“weights”？）；可用的键：weights、group_by、")
+    with pytest.raises(ConfigError, match="composite 须为映射"):
+        load_config({"composite": 3})
+    # partial configurations as the package and its tests use them still load, with their values
+    assert load_config({"composite": {"normalisation": {"method": "goalposts", "range": [0, 100]}}})["composite"]["normalisation"] == \
+        {"method": "goalposts", "range": [0, 100]}
+    assert load_config({"ranking": {"selection": {"default": {"park": 1, "enterprise": 2}}}})["ranking"]["selection"] == \
+        {"default": {"park": 1, "enterprise": 2}, "by_domain": {}}
+    assert load_config({"fields": {"years": [2024, 2025, 2026]}})["fields"]["years"] == [2024, 2025, 2026]
+    assert load_config({"ranking": {"weights": {"objective": 0.3, "expert": 0.7}}})["ranking"]["weights"] == \
+        {"objective": 0.3, "expert": 0.7}
+    # a full configuration edited in place is checked too
+    full = load_config()
+    full["ranking"]["weights"]["expert"] = 0.7
+    with pytest.raises(ConfigError, match="权重之和须为 1"):
+        resolve_config(full)
+    check_config(load_config())  # the package configuration itself passes
+
+
+@pytest.mark.parametrize("weights, message", [
+    ({"objective": 0.5, "expert": 0.6}, "ranking.weights 的权重之和须为 1：客观得分（objective）0.5 + 专家评分（expert）0.6 = 1.1（不会自动按比例缩放"),
+    ({"objective": 1, "expert": 1}, "客观得分（objective）1 + 专家评分（expert）1 = 2（"),
+    ({"objective": -0.2, "expert": 1.2}, "ranking.weights 的权重须为非负数：客观得分（objective）-0.2 + 专家评分（expert）1.2"),
+    ({"objective": "0.4", "expert": 0.6}, "ranking.weights 的权重须为数值：objective = '0.4'"),
+    ({"objectiv": 0.4, "expert": 0.6}, "ranking.weights 有未知的键 “objectiv”（是否应为“objective”？）"),
+])
+def test_ranking_weights_must_sum_to_one(weights, message):
+    from nebase_analysis.config import ConfigError
+
+    with pytest.raises(ConfigError) as exc:
+        load_config({"ranking": {"weights": weights}})
+    assert message in str(exc.value)
+
+
+def test_weights_summing_to_one_within_rounding_are_accepted():
+    cfg = load_config({"ranking": {"weights": {"objective": 0.1 + 0.2, "expert": 0.7}}})
+    assert cfg["ranking"]["weights"] == {"objective": 0.1 + 0.2, "expert": 0.7}
+
+
+# --------------------------------------------------------------------------- command line scaffolding
+def test_every_commands_help_is_chinese(capsys):
+    from nebase_analysis.cli import COMMANDS, main
+
+    english = ("usage", "options", "show this help", "positional arguments", "arguments:")
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：nebase [-h] 命令 ...") and "选项：\n  -h, --help  显示此帮助信息并退出" in out
+    assert all(name in out and help_text in out for name, (_, help_text) in COMMANDS.items())
+    assert not any(w in out.lower() for w in english)
+    for name, (_, help_text) in COMMANDS.items():
+        with pytest.raises(SystemExit) as exc:
+            main([name, "--help"])
+        assert exc.value.code == 0
+        out = capsys.readouterr().out
+        assert out.startswith(f"用法：nebase {name} [-h]") and help_text in out, name
+        assert "选项：\n  -h, --help" in out and "显示此帮助信息并退出" in out, name
+        assert not any(w in out.lower() for w in english), (name, out)
+
+
+def test_command_line_errors_are_chinese(capsys):
+    from nebase_analysis.cli import main
+
+    for argv, message in ((["synth"], "nebase synth：错误：缺少必需的参数：--out"),
+                          (["synth", "--out", "x", "--seed", "y"], "nebase synth：错误：参数 --seed：'y' 不是有效的整数"),
+                          (["score", "--bogus"], "nebase score：错误：无法识别的参数：--bogus"),
+                          (["run", "--only", "nope"], "nebase run：错误：参数 --only：无效的取值 'nope'（可选：'ingest'"),
+                          (["ingest", "--out"], "nebase ingest：错误：参数 --out 需要一个取值")):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and err.startswith(f"用法：nebase {argv[0]} ") and message in err, err
+        assert "error" not in err and "usage" not in err

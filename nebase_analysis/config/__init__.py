@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,7 +29,9 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 __all__ = [
     "CONFIG_DIR",
+    "ConfigError",
     "load_config",
+    "check_config",
     "deep_merge",
     "field_schema",
     "province_table",
@@ -52,6 +55,132 @@ def _package_config() -> dict[str, Any]:
         with path.open(encoding="utf-8") as fh:
             out[path.stem] = yaml.load(fh, Loader=_Loader) or {}
     return out
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message (Chinese) names the file, key and reason."""
+
+
+#: PyYAML's problem texts (a part of them, from the C or the Python parser) and what they mean
+_YAML_PROBLEMS = {
+    "could not find expected ':'": "缺少冒号“:”（键与值之间须写“键: 值”）",
+    "mapping values are not allowed": "此处不能出现“键: 值”（冒号后是否缺空格，或缩进不一致？）",
+    "found character": "含有不能出现在此处的字符",
+    "expected <block end>": "缩进不一致",
+    "did not find expected key": "缩进不一致或缺少键",
+    "expected '-' indicator": "列表项缩进不一致（缺少“-”）",
+    "expected ',' or ']'": "方括号列表未正确结束（缺少“,”或“]”）",
+    "expected ',' or '}'": "花括号映射未正确结束（缺少“,”或“}”）",
+    "found unexpected end of stream": "文件意外结束（引号或括号未闭合？）",
+    "found undefined alias": "引用了未定义的锚点（*名称）",
+    "found unknown escape character": "双引号字符串中有未知的转义字符（路径请用单引号或正斜杠）",
+}
+
+
+def _read_yaml(path: Path) -> Any:
+    """Parse one YAML file; a syntax error becomes a :class:`ConfigError` naming file, line and column."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = str(getattr(exc, "problem", "") or "")
+        reason = next((zh for en, zh in _YAML_PROBLEMS.items() if en in problem), "YAML 语法错误")
+        if mark is None:
+            raise ConfigError(f"配置文件 {path} 无法读取：{reason}") from None
+        lines = text.splitlines()
+        shown = lines[mark.line].rstrip() if mark.line < len(lines) else ""
+        if "\t" in shown:
+            reason = "含有制表符（YAML 只能用空格缩进）"
+        raise ConfigError(f"配置文件 {path} 第 {mark.line + 1} 行第 {mark.column + 1} 列：{reason}"
+                          + (f"\n  {mark.line + 1} | {shown}" if shown else "")) from None
+
+
+def _unknown_keys(found, valid, where: str) -> str | None:
+    import difflib
+
+    unknown = [k for k in found if k not in valid]
+    if not unknown:
+        return None
+    hints = []
+    for k in unknown:
+        close = difflib.get_close_matches(str(k), [str(v) for v in valid], n=1, cutoff=0.6)
+        hints.append(f"“{k}”" + (f"（是否应为“{close[0]}”？）" if close else ""))
+    return f"{where}有未知的键 {'、'.join(hints)}；可用的键：{'、'.join(map(str, valid))}"
+
+
+def check_config(cfg: Mapping[str, Any], source: str | Path | None = None) -> None:
+    """Refuse a configuration with unknown keys or with weights that do not sum to 1.
+
+    Checks, against the package configuration: every top-level key is a config file stem
+    (``ranking``, ``composite``, ...) holding a mapping; every second-level key of such a
+    section exists in the package file (a misspelt ``rankng:`` or ``weigths:`` would
+    otherwise be silently ignored). ``ranking.weights`` (objective and expert) must be
+    non-negative numbers summing to 1: a final score is ``objective × 综合得分 + expert ×
+    专家评分`` and is never silently rescaled.
+
+    Parameters
+    ----------
+    cfg : mapping
+        A full or partial configuration (keys: config file stems).
+    source : str or Path, optional
+        The user's file, named in the message.
+
+    Raises
+    ------
+    ConfigError
+        A Chinese message naming the file, the key and the valid keys or the weights and
+        their sum.
+
+    Examples
+    --------
+    >>> check_config({"ranking": {"weights": {"objective": 0.4, "expert": 0.6}}})
+    >>> check_config({"rankng": {}})
+    Traceback (most recent call last):
+    ...
+    nebase_analysis.config.ConfigError: 配置中有未知的顶层键 “rankng”（是否应为“ranking”？）；可用的键：composite、criteria、domains、experts、fields、indicators、intake、provinces、ranking、reports、synth、synth_text、validation、weights
+    """
+    package = _package_config()
+    where = f"配置文件 {source} " if source is not None else "配置"
+    problems = []
+    msg = _unknown_keys(cfg, list(package), f"{where}中")
+    if msg:
+        problems.append(msg.replace("未知的键", "未知的顶层键"))
+    for section, value in cfg.items():
+        if section not in package:
+            continue
+        if not isinstance(value, Mapping):
+            problems.append(f"{where}中 {section} 须为映射（如 {section}: {{键: 值}}），实际为 {value!r}")
+            continue
+        msg = _unknown_keys(value, list(package[section]), f"{where}中 {section} 下")
+        if msg:
+            problems.append(msg)
+    weights = cfg.get("ranking", {}).get("weights") if isinstance(cfg.get("ranking"), Mapping) else None
+    if weights is not None:
+        labels = package["ranking"].get("tie_break_labels") or {}
+        problems += _check_weights(weights, list(package["ranking"]["weights"]), f"{where}中 ranking.weights", labels)
+    if problems:
+        raise ConfigError("；\n".join(problems))
+
+
+def _check_weights(weights: Any, keys: list[str], where: str, labels: Mapping[str, str]) -> list[str]:
+    """Weights that must be given together, as non-negative numbers summing to 1."""
+    if not isinstance(weights, Mapping):
+        return [f"{where} 须为映射（{'、'.join(f'{k}: 权重' for k in keys)}）"]
+    msg = _unknown_keys(weights, keys, f"{where} ")
+    if msg:
+        return [msg]
+    bad = {k: weights.get(k) for k in keys if isinstance(weights.get(k), bool) or not isinstance(weights.get(k), (int, float))}
+    if bad:
+        return [f"{where} 的权重须为数值：{'、'.join(f'{k} = {v!r}' for k, v in bad.items())}"]
+    values = {k: float(weights[k]) for k in keys}
+    shown = " + ".join(f"{labels[k]}（{k}）{v:g}" if k in labels else f"{k} {v:g}" for k, v in values.items())
+    if any(not math.isfinite(v) or v < 0 for v in values.values()):
+        return [f"{where} 的权重须为非负数：{shown}"]
+    total = sum(values.values())
+    if abs(total - 1.0) > 1e-6:
+        return [f"{where} 的权重之和须为 1：{shown} = {total:g}（不会自动按比例缩放，请改为和为 1 的权重）"]
+    return []
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,16 +217,17 @@ def load_config(path: str | Path | Mapping[str, Any] | None = None) -> dict[str,
     base = copy.deepcopy(_package_config())
     if path is None:
         return base
+    source = None
     if isinstance(path, Mapping):
         override = path
     else:
-        p = Path(path)
+        source = p = Path(path)
         if not p.exists():
             raise FileNotFoundError(f"配置文件不存在：{p}")
-        with p.open(encoding="utf-8") as fh:
-            override = yaml.load(fh, Loader=_Loader) or {}
+        override = _read_yaml(p) or {}
         if not isinstance(override, Mapping):
-            raise ValueError(f"配置文件 {p} 的顶层必须是映射（如 indicators: ...）")
+            raise ConfigError(f"配置文件 {p} 的顶层必须是映射（如 indicators: ...）")
+    check_config(override, source)
     return deep_merge(base, override)
 
 
@@ -118,6 +248,7 @@ def resolve_config(config: str | Path | Mapping[str, Any] | None) -> dict[str, A
     1
     """
     if isinstance(config, Mapping) and set(_package_config()) <= set(config):
+        check_config(config)
         return config  # type: ignore[return-value]
     return load_config(config)
 

@@ -57,8 +57,9 @@ def config_hash(config: Mapping[str, Any] | None = None) -> str:
 
     Examples
     --------
-    >>> config_hash({"fields": {}, "a": 1, "b": [1, 2]}) == config_hash({"b": [1, 2], "a": 1, "fields": {}})
-    True
+    >>> a = config_hash({"ranking": {"tie_decimals": 3, "tie_break": ["expert"]}})
+    >>> a == config_hash({"ranking": {"tie_break": ["expert"], "tie_decimals": 3}}), a == config_hash()
+    (True, False)
     """
     cfg = resolve_config(config)
     text = json.dumps(_canonical(cfg), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
