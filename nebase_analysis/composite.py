@@ -1476,7 +1476,7 @@ def rank_uncertainty(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(groups), desc="排名不确定性", file=sys.stderr)
+        bar = tqdm(total=len(groups), desc="排名不确定性", unit="组", file=sys.stderr)
     if return_scores:
         ranks, index = _evaluate(groups, normed, floors, aggs, design, inds, dims, bar, with_index=True)
     else:
@@ -1839,7 +1839,7 @@ def _score_cli(args) -> int:
     ip = processed / "issues.parquet"
     if ip.exists():
         issues = pd.read_parquet(ip)
-    steps = tqdm(total=6, desc="计分", file=sys.stderr)
+    steps = tqdm(total=6, desc="计分", unit="步", file=sys.stderr)
     values, ind_notes = ind_mod.compute(batch, cfg, issues=issues, return_notes=True)
     spec = ind_mod.indicator_spec(cfg)
     _write(values, processed / "indicators.parquet")

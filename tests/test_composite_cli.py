@@ -25,7 +25,7 @@ def _batch(n_per_group: int = 5) -> Batch:
     return Batch(applicants=pd.DataFrame(rows))
 
 
-def test_nebase_score_writes_tables(tmp_path):
+def test_nebase_score_writes_tables(tmp_path, capsys):
     batch = _batch()
     batch.to_parquet(tmp_path)
     # one error flagged by validation: that figure is treated as missing
@@ -33,6 +33,8 @@ def test_nebase_score_writes_tables(tmp_path):
                   "message": ["单位疑似错误"]}).to_parquet(tmp_path / "issues.parquet")
     rc = main(["score", "--processed", str(tmp_path), "--samples", "200", "--seed", "1", "--sobol-samples", "64"])
     assert rc == 0
+    err = capsys.readouterr().err  # the progress bars count in Chinese units: 计分 in 步, 排名不确定性 in 组
+    assert "计分: 100%" in err and "6/6" in err and "步/s" in err and "it/s" not in err
     for name in ("indicators", "scores", "contributions", "rank_intervals", "sensitivity", "correlations",
                  "treatment_log", "missing_log", "score_notes", "indicator_notes", "dimension_scores"):
         assert (tmp_path / f"{name}.parquet").exists(), name

@@ -69,6 +69,16 @@ def test_seeded_and_reproducible():
                                   b.sort_values("applicant_id").reset_index(drop=True))
 
 
+
+def test_progress_bar_counts_peer_groups_in_chinese_units(capsys):
+    ind = tai_two_groups()
+    quiet = C.rank_uncertainty(ind, None, n=50, seed=3, spec=SPEC)
+    shown = C.rank_uncertainty(ind, None, n=50, seed=3, spec=SPEC, progress=True)
+    pd.testing.assert_frame_equal(quiet, shown)  # the bar changes nothing
+    err = capsys.readouterr().err
+    assert "排名不确定性: 100%" in err and "2/2" in err and "组/s" in err and "it/s" not in err
+
+
 # ----------------------------------------------------------------- Sobol
 def ishigami(U: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
     x = -math.pi + 2 * math.pi * U
