@@ -403,3 +403,172 @@ def test_scores_typed_as_text(issued):
     assert got.groupby("criterion").score.unique().map(list).to_dict() == {"basis": [27.5], "approach": [18.0]}
     assert sorted(rej.kind.unique()) == ["not_number"]
     assert sorted(rej.value.unique()) == ["9%", "—", "约8"] and len(rej) == 3 * len(first)
+
+
+# ---------------------------------------------------------------- rows outside the table, stray content
+
+def _table(ws):
+    """(header cell, first data row, last data row, {criterion: column}) of an expert worksheet."""
+    names = {c["id"]: c["name"] for c in load_config()["criteria"]["criteria"]}
+    hdr = next(c for row in ws.iter_rows() for c in row if c.value == "申报对象编号")
+    last = max(r for r in range(hdr.row + 1, ws.max_row + 1) if ws.cell(r, hdr.column).value)
+    cols = {cid: next(c.column for c in ws[hdr.row] if str(c.value or "").startswith(nm)) for cid, nm in names.items()}
+    return hdr, hdr.row + 1, last, cols
+
+
+@pytest.mark.parametrize("extent", ["meta", "seq"])
+def test_rows_outside_the_table_second_rows_and_stray_content_are_rejected(issued, extent):
+    """A row below the table, a second row for an applicant, a note, a cell right of the table, a comment
+    without scores: each is reported with file, sheet, cell and a Chinese reason; none becomes a score.
+    ``seq``: a workbook without the issued-applicants meta column (older template): the table is the
+    run of rows numbered 1, 2, ... in 序号."""
+    apps, ros, a, paths, sheets = issued
+    book = sheets / "人工智能_示范企业.xlsx"
+    wb = openpyxl.load_workbook(book)
+    eid = wb.sheetnames[0]
+    mine = sorted(a.loc[(a.expert_id == eid) & (a.domain == "人工智能") & (a.category == "enterprise"), "applicant_id"])
+    first, second = mine[0], mine[1]
+
+    # the expert leaves the first applicant's 发展基础 blank in the table ...
+    _fill(book, lambda s, aid, cid: None if (s, aid, cid) == (eid, first, "basis") else _value(s, aid, cid))
+    wb = openpyxl.load_workbook(book)
+    ws = wb[eid]
+    hdr, top, last, cols = _table(ws)
+    assert last - top + 1 == len(mine)
+    # ... and types it in a row of its own below the table (with a gap), then a note
+    ws.cell(last + 3, hdr.column).value = first
+    ws.cell(last + 3, cols["basis"]).value = 10
+    ws.cell(last + 5, 1).value = "备注"
+    ws.cell(last + 5, 2).value = "第二家企业的分数待复核"
+    # an applicant assigned to this expert only in the final assignment, scored below the table
+    pool = apps[(apps.domain == "人工智能") & (apps.category == "enterprise")
+                & (apps.province != ros.set_index("expert_id").loc[eid, "province"])]
+    extra = sorted(set(pool.applicant_id) - set(mine))[0]
+    ws.cell(last + 4, hdr.column).value = extra
+    ws.cell(last + 4, cols["tasks"]).value = 20
+    # a remark right of the table, in the second applicant's row; a comment without scores
+    comment_col = max(cols.values()) + 2
+    ws.cell(top + 1, comment_col + 2).value = "另见附件"
+    for c in cols.values():
+        ws.cell(top + 2, c).value = None
+    ws.cell(top + 2, comment_col).value = "回避"
+    if extent == "seq":
+        meta = wb["_meta"]
+        assert meta.cell(1, 8).value == "applicants"
+        meta.delete_cols(8)
+    wb.save(book)
+
+    issued_pairs = pd.concat([a, pd.DataFrame({"applicant_id": [extra], "expert_id": [eid]})])
+    scores, rej = read_sheets(book, roster=ros, assignments=issued_pairs, applicants=apps)
+    rej = rej[rej.sheet == eid]
+    got = {(r.kind, r.cell): r.reason for r in rej.itertuples()}
+    col = openpyxl.utils.get_column_letter
+    area = f"第 {top}–{last} 行、A–{col(comment_col)} 列"
+    third = mine[2]
+    assert got == {
+        ("duplicate", f"{col(cols['basis'])}{last + 3}"):
+            f"同一工作表中申报对象“{first}”已在第 {top} 行出现，第 {last + 3} 行的内容未采用",
+        ("outside_table", f"{col(cols['tasks'])}{last + 4}"):
+            f"第 {last + 4} 行位于评分表区域（{area}）以外，申报对象“{extra}”的评分未采用；请在表内该申报对象所在行填写",
+        ("outside_table", f"A{last + 5}"):
+            f"第 {last + 5} 行位于评分表区域（{area}）以外，内容“备注 第二家企业的分数待复核”未读取",
+        ("outside_table", f"{col(comment_col + 2)}{top + 1}"): f"单元格位于评分表区域（{area}）以外，内容“另见附件”未读取",
+        ("comment_only", f"{col(comment_col)}{top + 2}"):
+            f"申报对象“{third}”未打分，仅填写了评语“回避”，按缺失评分处理；如为回避，请在专家名册“声明回避对象”中登记",
+    }
+    mine_scores = scores[scores.expert_id == eid]
+    # the blank cell stays missing: the score typed below the table is not taken
+    assert not ((mine_scores.applicant_id == first) & (mine_scores.criterion == "basis")).any()
+    assert extra not in set(mine_scores.applicant_id) and third not in set(mine_scores.applicant_id)
+    assert len(mine_scores) == len(mine) * 5 - 1 - 5
+    assert set(mine_scores.cell.str[1:].astype(int)) <= set(range(top, last + 1))
+
+
+def test_without_assignments_the_issued_list_on_the_sheet_decides(issued):
+    """No assignments.csv: an applicant not issued on that sheet is rejected, as not assigned."""
+    apps, ros, a, paths, sheets = issued
+    book = sheets / "软件_示范园区.xlsx"
+    _fill(book, _value)
+    wb = openpyxl.load_workbook(book)
+    ws = wb[wb.sheetnames[0]]
+    hdr, top, last, cols = _table(ws)
+    listed = [ws.cell(r, hdr.column).value for r in range(top, last + 1)]
+    prov = ros.set_index("expert_id").loc[ws.title, "province"]
+    other = sorted(set(apps.loc[(apps.domain == "软件") & (apps.category == "park") & (apps.province != prov), "applicant_id"])
+                   - set(listed))[0]
+    ws.cell(top, hdr.column).value = other     # the expert overwrites an id inside the table
+    wb.save(book)
+    scores, rej = read_sheets(book, roster=ros, applicants=apps)
+    assert rej.kind.unique().tolist() == ["not_assigned"] and len(rej) == 5
+    assert rej.reason.iloc[0] == f"专家“{ws.title}”未被分配评审申报对象“{other}”（发放的评分表中没有该申报对象）"
+    assert set(rej.cell.str[1:]) == {str(top)}
+
+
+def test_unreadable_score_files_have_chinese_reasons(issued):
+    from nebase_analysis.intake import inspect_file
+
+    apps, ros, a, paths, sheets = issued
+    _fill(sheets / "软件_示范园区.xlsx", _value)
+    (sheets / "空文件.xlsx").write_bytes(b"")
+    (sheets / "加密.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64)
+    (sheets / "乱码.xlsx").write_bytes(b"hello, not a workbook")
+    (sheets / "坏压缩包.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    shutil.copy(paths[0], sheets / "旧格式.xls")
+    a.to_csv(sheets / "assignments.csv", index=False)
+    scores, rej = read_sheets(sheets, roster=ros, assignments=a, applicants=apps)
+    got = {Path(r.path).name: r.reason for r in rej.itertuples()}
+    assert set(rej.kind) == {"file"} and len(rej) == 5
+    for name in ("空文件.xlsx", "加密.xlsx", "乱码.xlsx"):
+        assert got[name] == f"{inspect_file(sheets / name)}（评分表未读取）"
+    assert got["加密.xlsx"].startswith("文件设有密码")
+    assert got["坏压缩包.xlsx"] == "文件已损坏或不是有效的 Excel（xlsx）文件，无法读取（评分表未读取）"
+    assert got["旧格式.xls"] == "不是 xlsx 格式的评分表（扩展名 .xls），未读取；请在 Excel 中另存为 .xlsx 后重新提交"
+    assert not any(re.search(r"Error|[A-Za-z]{4,}:", t) for t in got.values())
+    # the issued table beside the sheets is ours, not a rejected file; the good workbooks are still read
+    assert "assignments.csv" not in got
+    assert len(scores) == int(((a.domain == "软件") & (a.category == "park")).sum()) * 5
+
+
+def test_nebase_experts_lists_applicants_without_scores_gbk_roster(tmp_path, capsys):
+    """An unreadable workbook leaves its applicants without any expert: they are listed by domain ×
+    category and counted among those with fewer than 5 experts. The roster comes as a GBK CSV
+    (Excel's "CSV" on Chinese Windows), with one unknown province reported by file and row."""
+    from nebase_analysis.cli import main
+
+    apps = _applicants(2)
+    raw, proc = tmp_path / "raw", tmp_path / "processed"
+    out = write_synthetic_panels(apps, raw, seed=1)
+    Batch(applicants=apps).to_parquet(proc)
+    experts = raw / "experts"
+    roster = pd.read_excel(experts / "roster.xlsx", dtype=str)
+    roster.loc[3, "所在省份"] = "火星"
+    roster.to_csv(experts / "roster.csv", index=False, encoding="gbk")
+    (experts / "roster.xlsx").unlink()
+    issued = pd.read_csv(experts / "sheets" / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    issued.to_csv(experts / "sheets" / "assignments.csv", index=False, encoding="gbk")
+    (experts / "sheets" / "人工智能_示范园区.xlsx").write_bytes(b"garbage")
+
+    assert main(["experts", "--raw", str(raw), "--processed", str(proc)]) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    lost = apps[(apps.domain == "人工智能") & (apps.category == "park")].sort_values("applicant_id")
+    i = lines.index(f"没有任何有效专家评分的申报对象 {len(lost)} 个（无法排名，请核实其评分表）：")
+    assert lines[i + 1] == f"  人工智能·示范园区 {len(lost)} 个：" + "、".join(f"{r.applicant_id} {r.name}" for r in lost.itertuples())
+    recused = out["planted"].query("kind == 'recused'").applicant_id.iloc[0]
+    n_low = len(lost) + (recused not in set(lost.applicant_id))
+    assert f"有效评审专家少于 5 名的申报对象 {n_low} 个（其中 {len(lost)} 个没有任何有效评分，见上）" in text
+    assert "  - 人工智能_示范园区.xlsx：文件损坏或不是 Excel（xlsx）文件，无法打开（评分表未读取）" in lines
+    assert f"  - roster.csv 第 5 行（专家 {roster.loc[3, '专家编号']}）：所在省份“火星”不是有效的省级行政区" in text
+    s = pd.read_parquet(proc / "expert_scores.parquet")
+    assert not set(lost.applicant_id) & set(s.applicant_id) and s.applicant_id.nunique() == len(apps) - len(lost)
+    ri = pd.read_parquet(proc / "roster_issues.parquet")
+    assert ri[["row", "field", "value"]].values.tolist() == [[5, "province", "火星"]]
+
+
+def test_sheet_progress_bar_counts_workbooks_in_chinese(tmp_path, capsys):
+    apps, ros = _applicants(), _roster()
+    a, _ = assign(apps, ros, seed=0)
+    write_sheets(apps, ros, a, tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert re.search(r"评分表: 100%.*4/4 \[[^\]]*份", err)
+    assert "it/s" not in err and "s/it" not in err

@@ -12,7 +12,12 @@ Inputs (``--raw``, default ``data/raw``):
 and ``<processed>/applicants.parquet`` (``nebase ingest``) for the applicants' province,
 unit and name. Outputs to ``--processed``: ``expert_scores.parquet`` (the long table
 ``applicant_id, expert_id, criterion, score, comment, source_file, sheet, cell, domain,
-category``), ``expert_rejected.parquet``, ``assignments.parquet``, ``recusals.parquet``.
+category``), ``expert_rejected.parquet``, ``assignments.parquet``, ``recusals.parquet`` and
+``roster_issues.parquet`` (per-expert roster problems that do not stop reading: unknown
+domain or province, blank unit; see :func:`~nebase_analysis.experts.assignment.roster_issues`).
+The summary lists the applicants left without any valid expert score (they cannot be
+ranked) by domain × category, and counts every applicant with fewer than ``min_experts``
+valid experts, those with none included.
 Aggregation, reliability and the final ranking are ``nebase rank``
 (:mod:`nebase_analysis.ranking`).
 """
@@ -25,9 +30,10 @@ from typing import Any
 
 import pandas as pd
 
+from nebase_analysis.cleaning import is_blank
 from nebase_analysis.config import criteria_table, resolve_config
 
-__all__ = ["read_panels", "panel_summary", "configure_parser", "run_cli"]
+__all__ = ["read_panels", "panel_summary", "applicant_group_lines", "configure_parser", "run_cli"]
 
 
 def _find_roster(experts_dir: Path) -> Path:
@@ -53,25 +59,29 @@ def read_panels(raw: str | Path, applicants: pd.DataFrame, config: Any = None) -
     dict of DataFrame
         ``scores``, ``rejected``, ``assignments`` (``applicant_id, expert_id, domain,
         category, expert_name``), ``recusals`` (see
-        :func:`~nebase_analysis.experts.assignment.recusals`), ``roster``.
+        :func:`~nebase_analysis.experts.assignment.recusals`), ``roster``,
+        ``roster_issues`` (:func:`~nebase_analysis.experts.assignment.roster_issues`) and
+        ``applicants`` (the batch's applicants as assignment reads them).
 
     Examples
     --------
     >>> t = read_panels("data/raw", Batch.from_parquet("data/processed").applicants)   # doctest: +SKIP
     """
-    from nebase_analysis.experts.assignment import applicant_frame, read_roster, recusals
+    from nebase_analysis.experts.assignment import _read_csv, applicant_frame, read_roster, recusals, roster_issues
     from nebase_analysis.experts.sheets import read_sheets
 
     cfg = resolve_config(config)
     experts_dir = Path(raw) / "experts"
-    roster = read_roster(_find_roster(experts_dir), cfg)
+    roster_path = _find_roster(experts_dir)
+    roster = read_roster(roster_path, cfg)
+    issues = roster_issues(roster_path, cfg)
     sheets_dir = experts_dir / "sheets"
     if not sheets_dir.exists():
         raise FileNotFoundError(f"未找到专家评分表目录：{sheets_dir}")
     issued_path = sheets_dir / "assignments.csv"
     issued = None
     if issued_path.exists():
-        issued = pd.read_csv(issued_path, dtype=str, encoding="utf-8-sig")
+        issued = _read_csv(issued_path, cfg, "分配表").replace({"": None})
         if not {"applicant_id", "expert_id"} <= set(issued.columns):
             raise ValueError(f"{issued_path}：分配表须含 applicant_id、expert_id 两列")
     scores, rejected = read_sheets(sheets_dir, roster=roster, assignments=issued, config=cfg, applicants=applicants)
@@ -86,7 +96,56 @@ def read_panels(raw: str | Path, applicants: pd.DataFrame, config: Any = None) -
     assignments["expert_name"] = assignments["expert_id"].map(names)
     assignments = assignments.sort_values(["applicant_id", "expert_id"], kind="stable").reset_index(drop=True)
     rec = recusals(apps, roster, config=cfg)
-    return {"scores": scores, "rejected": rejected, "assignments": assignments, "recusals": rec, "roster": roster}
+    return {"scores": scores, "rejected": rejected, "assignments": assignments, "recusals": rec, "roster": roster,
+            "roster_issues": issues, "applicants": apps}
+
+
+def applicant_group_lines(frame: pd.DataFrame, config: Any = None, detail: str | None = None,
+                          limit: int | None = 10, indent: str = "  ") -> list[str]:
+    """Chinese lines listing applicants by domain × category: one line per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``applicant_id``, ``domain``, ``category`` and optionally ``name``.
+    config : path, mapping or None
+        Domain order (``domains.yaml``) and category labels (``experts.sheets.category_labels``).
+    detail : str, optional
+        A column whose text follows each applicant in parentheses.
+    limit : int or None
+        Applicants shown per group (the rest are counted).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"applicant_id": ["P-HE-01", "E-GD-02", "E-BJ-01"], "name": ["甲园区", "乙公司", None],
+    ...                   "domain": ["软件", "软件", "人工智能"], "category": ["park", "enterprise", "enterprise"],
+    ...                   "why": ["0 名", "2 名", "0 名"]})
+    >>> for line in applicant_group_lines(f, detail="why"):
+    ...     print(line)
+      人工智能·示范企业 1 个：E-BJ-01（0 名）
+      软件·示范企业 1 个：E-GD-02 乙公司（2 名）
+      软件·示范园区 1 个：P-HE-01 甲园区（0 名）
+    """
+    cfg = resolve_config(config)
+    labels = cfg["experts"]["sheets"]["category_labels"]
+    order = {d["name"]: i for i, d in enumerate(cfg["domains"]["domains"])}
+    f = frame.copy()
+    for c in ("domain", "category"):
+        f[c] = f[c].astype(object).where(f[c].notna(), "未知")
+    f["_order"] = f["domain"].map(lambda d: order.get(d, len(order)))
+    f = f.sort_values(["_order", "domain", "category", "applicant_id"], kind="stable")
+    lines = []
+    for (_, domain, category), g in f.groupby(["_order", "domain", "category"], sort=False):
+        items = []
+        for r in g.head(limit).to_dict("records") if limit is not None else g.to_dict("records"):
+            name = r.get("name")
+            text = str(r["applicant_id"]) + (f" {name}" if isinstance(name, str) and name.strip() else "")
+            if detail and isinstance(r.get(detail), str) and r[detail]:
+                text += f"（{r[detail]}）"
+            items.append(text)
+        more = f"……等 {len(g)} 个" if limit is not None and len(g) > limit else ""
+        lines.append(f"{indent}{domain}·{labels.get(category, category)} {len(g)} 个：{'、'.join(items)}{more}")
+    return lines
 
 
 def panel_summary(tables: dict[str, pd.DataFrame], config: Any = None) -> list[str]:
@@ -108,24 +167,48 @@ def panel_summary(tables: dict[str, pd.DataFrame], config: Any = None) -> list[s
         f"读取评分工作簿 {files} 个：{s['expert_id'].nunique()} 名专家对 {s['applicant_id'].nunique()} 个申报对象"
         f"给出有效评分 {len(s)} 项（应评 {len(a)} 人次 × {len(crit)} 项 = {expected} 项）。",
     ]
-    missing = expected - len(s) - int(r["field"].notna().sum())
-    if missing > 0:
+    crit_keys = ["applicant_id", "expert_id", "field"]
+    pairs = a[["applicant_id", "expert_id"]].astype(str).drop_duplicates()
+    seen = pd.concat([s[["applicant_id", "expert_id", "criterion"]].set_axis(crit_keys, axis=1),
+                      r.loc[r["field"].notna(), crit_keys]]).astype(str).drop_duplicates()
+    missing = expected - len(seen.merge(pairs, on=["applicant_id", "expert_id"]))
+    if missing > 0 and r["kind"].isin(["file", "sheet", "unknown_expert"]).any():
+        lines.append(f"未取得的评分 {missing} 项（未填写，或所在文件、工作表未能读取；均按缺失处理）。")
+    elif missing > 0:
         lines.append(f"未填写的评分 {missing} 项（按缺失处理）。")
     if len(r):
         lines.append(f"未采用的评分或文件 {len(r)} 项：")
         for kind, n in r["kind"].value_counts().items():
             lines.append(f"  {REJECTION_KINDS.get(kind, kind)}：{n} 项")
         for row in r.head(10).itertuples(index=False):
-            where = f"{Path(row.path).name}" + (f" 工作表“{row.sheet}”" if row.sheet else "") + (f" {row.cell}" if row.cell else "")
+            where = (f"{Path(row.path).name}" + ("" if is_blank(row.sheet) else f" 工作表“{row.sheet}”")
+                     + ("" if is_blank(row.cell) else f" {row.cell}"))
             lines.append(f"  - {where}：{row.reason}")
         if len(r) > 10:
             lines.append(f"  ……其余 {len(r) - 10} 项见 expert_rejected.parquet")
-    if len(s):
-        per_app = s.groupby("applicant_id")["expert_id"].nunique()
-        low = per_app[per_app < k]
-        if len(low):
-            lines.append(f"有效评审专家少于 {k} 名的申报对象 {len(low)} 个：{'、'.join(low.index[:10])}"
-                         + ("……" if len(low) > 10 else ""))
+    # every applicant counts, those without a single valid score included
+    apps = tables.get("applicants")
+    if apps is None:
+        apps = a[["applicant_id", "domain", "category"]].drop_duplicates("applicant_id")
+    apps = apps.assign(applicant_id=apps["applicant_id"].astype(str))
+    n_valid = s.groupby(s["applicant_id"].astype(str))["expert_id"].nunique()
+    apps = apps.assign(n_experts=apps["applicant_id"].map(n_valid).fillna(0).astype(int))
+    none = apps[apps["n_experts"] == 0]
+    low = apps[apps["n_experts"] < k]
+    if len(none):
+        lines.append(f"没有任何有效专家评分的申报对象 {len(none)} 个（无法排名，请核实其评分表）：")
+        lines += applicant_group_lines(none, cfg)
+    if len(low):
+        some = low[low["n_experts"] > 0].assign(detail=lambda d: d["n_experts"].map(lambda n: f"{n} 名"))
+        lines.append(f"有效评审专家少于 {k} 名的申报对象 {len(low)} 个"
+                     + (f"（其中 {len(none)} 个没有任何有效评分，见上）" if len(none) else "")
+                     + ("：" if len(some) else "。"))
+        lines += applicant_group_lines(some, cfg, detail="detail")
+    issues = tables.get("roster_issues")
+    if issues is not None and len(issues):
+        from nebase_analysis.experts.assignment import roster_issue_lines
+
+        lines += roster_issue_lines(issues)
     n_rec = tables["recusals"][["applicant_id", "expert_id"]].drop_duplicates().shape[0]
     lines.append(f"回避关系 {n_rec} 对（同省、同单位、声明回避），详见 recusals.parquet。")
     return lines
@@ -152,7 +235,8 @@ def run_cli(args: argparse.Namespace) -> int:
         return 1
     processed.mkdir(parents=True, exist_ok=True)
     out = {"expert_scores": tables["scores"], "expert_rejected": tables["rejected"],
-           "assignments": tables["assignments"], "recusals": tables["recusals"]}
+           "assignments": tables["assignments"], "recusals": tables["recusals"],
+           "roster_issues": tables["roster_issues"]}
     for name, frame in out.items():
         frame.to_parquet(processed / f"{name}.parquet", index=False)
     for line in panel_summary(tables, cfg):

@@ -14,16 +14,20 @@ general point and the domain's own point, quoted from annexes 4 and 5 through
 ``criteria.yaml``), then the score table: one row per applicant, one column per
 criterion validated to 0..maximum, a total formula and a comment column. Only score
 and comment cells are unlocked. A hidden sheet ``_meta`` records, per expert sheet,
-the template version, domain, category and expert id, so :func:`read_sheets` knows
-whose scores it reads whatever the file is renamed to.
+the template version, domain, category, expert id and the applicants issued on it (in
+row order), so :func:`read_sheets` knows whose scores it reads whatever the file is
+renamed to, and where the score table ends.
 
 :func:`read_sheets` reads any number of such workbooks (python-calamine) into the long
 table ``scores`` (``applicant_id, expert_id, criterion, score, comment, source_file,
 sheet, cell, domain, category``) and a table ``rejected`` (``path, sheet, cell, field,
 applicant_id, expert_id, value, kind, reason``): scores out of range or not numbers, scores
-for an applicant the expert must recuse from, duplicates, sheets of unknown experts,
-applicants not assigned to the expert. A blank score cell is a missing score, not a
-rejection.
+for an applicant the expert must recuse from, duplicates (a second row for the same
+applicant on a sheet, the same score in two files), sheets of unknown experts, applicants
+not assigned to the expert, anything typed outside the score table (a row below it, a
+note, a cell right of it), a comment without scores, unreadable files (Chinese reasons
+from :func:`nebase_analysis.intake.inspect_file`). A blank score cell is a missing score,
+not a rejection. Nothing with content is skipped silently.
 """
 from __future__ import annotations
 
@@ -67,9 +71,17 @@ REJECTION_KINDS = {
     "out_of_range": "分值超出范围",
     "not_integer": "分值须为整数",
     "duplicate": "重复评分",
+    "outside_table": "评分表区域以外的内容",
+    "comment_only": "只有评语、未打分",
 }
 
 _META_COLUMNS = ["sheet", "expert_id", "expert_name", "domain", "category", "template_version", "criteria"]
+#: optional last meta column: the applicant ids issued on the sheet, in row order (comma-joined);
+#: it fixes the table's extent when reading back (older workbooks: the 序号 run)
+_META_APPLICANTS = "applicants"
+
+#: tables written beside the sheets by :func:`issue_sheets` (``<name>.csv``); not score sheets
+ISSUED_TABLES = ("assignments", "recusals", "shortfalls")
 
 
 # ---------------------------------------------------------------- evaluation points
@@ -121,6 +133,19 @@ def _cell(row: int, col: int) -> str:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     return xl_rowcol_to_cell(row, col)
+
+
+def _col(col: int) -> str:
+    """Excel column letters of a 0-based column."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(col)
+
+
+def _snippet(value: Any, n: int = 30) -> str:
+    """A cell's text, shortened to ``n`` characters for a message."""
+    t = _text(value).strip()
+    return t if len(t) <= n else t[:n] + "…"
 
 
 def _panel_file(domain: str, label: str, expert_id: str | None = None) -> str:
@@ -262,9 +287,9 @@ def _write_workbook(path: Path, domain: str, category: str, experts: list[dict],
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         meta_rows.append([sheet, eid, _text(ex.get("name")), domain, category, str(scfg["template_version"]),
-                          ",".join(crit_ids)])
+                          ",".join(crit_ids), ",".join(str(a) for a in rows["applicant_id"])])
     meta = wb.add_worksheet(cfg["experts"]["sheets"]["meta_sheet"])
-    for c, h in enumerate(_META_COLUMNS):
+    for c, h in enumerate(_META_COLUMNS + [_META_APPLICANTS]):
         meta.write_string(0, c, h)
     for r, vals in enumerate(meta_rows, 1):
         for c, v in enumerate(vals):
@@ -349,7 +374,7 @@ def write_sheets(
 
     maps = _score_maps(scores)
     paths = []
-    for path, domain, category, experts, sub in tqdm(jobs, desc="评分表", disable=not progress, file=sys.stderr):
+    for path, domain, category, experts, sub in tqdm(jobs, desc="评分表", unit="份", disable=not progress, file=sys.stderr):
         _write_workbook(path, domain, category, experts, sub, evaluation_points(domain, category, cfg), cfg, maps)
         paths.append(path)
     return sorted(paths)
@@ -416,7 +441,7 @@ def issue_sheets(
     rec = recusals(applicants, roster, config=cfg)
     paths = write_sheets(applicants, roster, assignments, out_dir, cfg, scores=scores, progress=progress)
     out_dir = Path(out_dir)
-    for name, frame in (("assignments", assignments), ("recusals", rec), ("shortfalls", shortfalls)):
+    for name, frame in zip(ISSUED_TABLES, (assignments, rec, shortfalls)):
         frame.to_csv(out_dir / f"{name}.csv", index=False, encoding="utf-8-sig")
     return {"assignments": assignments, "shortfalls": shortfalls, "recusals": rec, "paths": paths}
 
@@ -460,14 +485,17 @@ def read_sheets(
     Parameters
     ----------
     path : path
-        A workbook, or a folder searched recursively for ``*.xlsx`` (Excel's
-        ``~$`` lock files are skipped).
+        A workbook, or a folder searched recursively: every file but Excel's ``~$``
+        lock files, hidden files and the tables :func:`issue_sheets` writes beside the
+        sheets (``assignments.csv`` ...) is read as a score sheet, or rejected (a file
+        that is not ``.xlsx``, empty, password-protected or damaged: Chinese reason).
     roster : DataFrame, optional
         The expert roster. With it, sheets of experts not on the roster are
         rejected, and recusal is checked (province, unit, declared conflicts).
     assignments : DataFrame, optional
         The issued assignment (``applicant_id, expert_id``). With it, a score for
-        an applicant not assigned to that expert is rejected.
+        an applicant not assigned to that expert is rejected; without it, a score for
+        an applicant not issued on that sheet (meta sheet) is.
     config : path, mapping or None
     applicants : DataFrame, optional
         ``Batch.applicants``: the applicants' province, unit and name for the
@@ -485,7 +513,10 @@ def read_sheets(
         one row per score cell not taken (``field`` is the criterion id), or per
         sheet or file not read (``cell`` names the meta cell or is empty). ``kind``
         is a key of :data:`REJECTION_KINDS`; ``reason`` is Chinese. Duplicates keep the first entry (by file, sheet, row) and reject
-        the later ones.
+        the later ones; on one sheet a second row for an applicant is rejected whole,
+        even where the first row left a criterion blank. The score table is the rows
+        issued (meta sheet; in older workbooks, the rows numbered 1, 2, ... in 序号)
+        and its columns: a score below it is never taken, whatever it says.
 
     Examples
     --------
@@ -496,6 +527,7 @@ def read_sheets(
     from nebase_analysis.cleaning import cleaning_rules
     from nebase_analysis.config import criteria_table
     from nebase_analysis.experts.assignment import applicant_frame, normalise_roster, pair_rules
+    from nebase_analysis.intake import inspect_file
 
     cfg = resolve_config(config)
     rules = cleaning_rules(cfg)
@@ -505,7 +537,9 @@ def read_sheets(
     crit = criteria_table(cfg).set_index("id")
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$"))
+        ours = {f"{name}.csv" for name in ISSUED_TABLES}
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(("~$", "."))
+                       and not (p.parent == path and p.name in ours))
     elif path.exists():
         files = [path]
     else:
@@ -530,26 +564,39 @@ def read_sheets(
 
     meta_name = scfg["meta_sheet"]
     for f in files:
+        if f.suffix.lower() != ".xlsx":
+            reject("file", f, None, None, f"不是 xlsx 格式的评分表（扩展名 {f.suffix or '无'}），未读取；"
+                                          "请在 Excel 中另存为 .xlsx 后重新提交")
+            continue
+        reason = inspect_file(f, cfg)
+        if reason:
+            reject("file", f, None, None, f"{reason}（评分表未读取）")
+            continue
         try:
             wb = CalamineWorkbook.from_path(str(f))
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, the rest goes on
-            reject("file", f, None, None, f"无法读取该文件（{type(exc).__name__}：{exc}）")
+            meta = wb.get_sheet_by_name(meta_name).to_python() if meta_name in wb.sheet_names else None
+        except Exception:  # noqa: BLE001 - any unreadable file is reported in Chinese, the rest goes on
+            reject("file", f, None, None, "文件已损坏或不是有效的 Excel（xlsx）文件，无法读取（评分表未读取）")
             continue
-        if meta_name not in wb.sheet_names:
+        if meta is None:
             reject("file", f, None, None, f"缺少隐藏的元数据工作表“{meta_name}”，不是本工具生成的专家评分表，未读取")
             continue
-        meta = wb.get_sheet_by_name(meta_name).to_python()
         if not meta or [str(v) for v in meta[0][: len(_META_COLUMNS)]] != _META_COLUMNS:
             reject("file", f, meta_name, "A1", "元数据工作表格式不符，未读取")
             continue
+        has_list = len(meta[0]) > len(_META_COLUMNS) and str(meta[0][len(_META_COLUMNS)]) == _META_APPLICANTS
         for m_i, mrow in enumerate(meta[1:], 2):
-            m = {k: (str(v).strip() if v is not None else "") for k, v in zip(_META_COLUMNS, mrow)}
+            m = {k: (str(v).strip() if v is not None else "") for k, v in zip(_META_COLUMNS + [_META_APPLICANTS], mrow)}
             sheet, eid, domain, category = m["sheet"], m["expert_id"], m["domain"], m["category"]
             meta_cell = f"{meta_name}!{_cell(m_i - 1, 1)}"
             if sheet not in wb.sheet_names:
                 reject("sheet", f, sheet, meta_cell, f"元数据登记的工作表“{sheet}”不存在", eid=eid)
                 continue
-            grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            try:
+                grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception:  # noqa: BLE001 - one damaged sheet: reported, the others are read
+                reject("sheet", f, sheet, None, "工作表已损坏，无法读取", eid=eid)
+                continue
             if ros is not None and eid not in ros:
                 n = 0
                 hdr = _find_header(grid, keys["applicant_id"])
@@ -574,30 +621,80 @@ def read_sheets(
                     reject("criterion", f, sheet, _cell(h_row, h_col), f"未找到评审指标“{name}”所在列，该指标未读取", eid=eid, field=cid)
                     continue
                 ccols[cid] = hit[0]
-            col_of = {}
-            for key in ("name", "province", "applicant_unit"):
-                hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip() == keys.get(key)]
-                col_of[key] = hit[0] if hit else None
-            hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip() == scfg["comment_header"]]
-            c_comment = hit[0] if hit else None
+
+            def col(label: str) -> int | None:
+                hit = [c for c, v in enumerate(header) if isinstance(v, str) and v.strip() == label]
+                return hit[0] if hit else None
+
+            col_of = {key: col(label) for key, label in keys.items()}
+            c_comment = col(scfg["comment_header"])
+            table_cols = [c for c in [*col_of.values(), *ccols.values(), col(scfg["total_header"]), c_comment, h_col]
+                          if c is not None]
+            last_col = max(table_cols)
+            # the table: the rows issued (meta), else the rows numbered 1, 2, ... in the 序号 column
+            listed = [a for a in m.get(_META_APPLICANTS, "").split(",") if a] if has_list else None
+            if listed is not None:
+                n_rows = len(listed)
+            else:
+                n_rows = 0
+                c_seq = col_of.get("seq")
+                for line in grid[h_row + 1:]:
+                    v = line[c_seq] if c_seq is not None and c_seq < len(line) else None
+                    if not (isinstance(v, (int, float)) and v == n_rows + 1):
+                        break
+                    n_rows += 1
+            last_row = h_row + n_rows
+            area = (f"第 {h_row + 2}–{last_row + 1} 行、{_col(min(table_cols))}–{_col(last_col)} 列" if n_rows else "无申报对象行")
+            first_seen: dict[str, int] = {}
             for r in range(h_row + 1, len(grid)):
                 line = grid[r]
                 get = lambda c: line[c] if c is not None and c < len(line) else None  # noqa: E731
+                content = {c: v for c, v in enumerate(line) if _text(v).strip() != ""}
+                if not content:
+                    continue
+                inside = r <= last_row
                 aid = _text(get(h_col)).strip()
                 cells = {cid: get(c) for cid, c in ccols.items()}
                 filled = {cid: v for cid, v in cells.items() if _text(v).strip() != ""}
+                comment = _text(get(c_comment)).strip() or None
+                where = "" if inside else f"（第 {r + 1} 行位于评分表区域以外）"
+                if inside:  # cells right of the table in a table row
+                    for c, v in content.items():
+                        if c > last_col:
+                            reject("outside_table", f, sheet, _cell(r, c),
+                                   f"单元格位于评分表区域（{area}）以外，内容“{_snippet(v)}”未读取", aid=aid or None, eid=eid, value=v)
+                if not inside and not filled:  # a note, a stray row below the table
+                    text = " ".join(_text(v).strip() for v in content.values())
+                    reject("outside_table", f, sheet, _cell(r, next(iter(content))),
+                           f"第 {r + 1} 行位于评分表区域（{area}）以外，内容“{_snippet(text, 60)}”未读取", eid=eid, value=text)
+                    continue
                 if not aid:
                     for cid, v in filled.items():
-                        reject("no_applicant", f, sheet, _cell(r, ccols[cid]), "该行缺少申报对象编号，评分无法对应", field=cid, eid=eid, value=v)
+                        reject("no_applicant", f, sheet, _cell(r, ccols[cid]), "该行缺少申报对象编号，评分无法对应" + where,
+                               field=cid, eid=eid, value=v)
+                    if not filled and comment:
+                        reject("no_applicant", f, sheet, _cell(r, c_comment), "该行缺少申报对象编号，评语无法对应", eid=eid, value=comment)
                     continue
+                if aid in first_seen:
+                    reason = f"同一工作表中申报对象“{aid}”已在第 {first_seen[aid] + 1} 行出现，第 {r + 1} 行的内容未采用"
+                    for cid, v in filled.items():
+                        reject("duplicate", f, sheet, _cell(r, ccols[cid]), reason, field=cid, aid=aid, eid=eid, value=v)
+                    if not filled:
+                        reject("duplicate", f, sheet, _cell(r, h_col), reason, aid=aid, eid=eid, value=comment)
+                    continue
+                first_seen[aid] = r
                 if not filled:
+                    if comment:
+                        reject("comment_only", f, sheet, _cell(r, c_comment),
+                               f"申报对象“{aid}”未打分，仅填写了评语“{_snippet(comment)}”，按缺失评分处理；"
+                               "如为回避，请在专家名册“声明回避对象”中登记", aid=aid, eid=eid, value=comment)
                     continue
                 # who is this applicant: from the batch, else from the sheet itself
                 if apps is not None:
                     if aid not in apps:
                         for cid, v in filled.items():
-                            reject("unknown_applicant", f, sheet, _cell(r, ccols[cid]), f"申报对象编号“{aid}”不在申报数据中", field=cid,
-                                   aid=aid, eid=eid, value=v)
+                            reject("unknown_applicant", f, sheet, _cell(r, ccols[cid]), f"申报对象编号“{aid}”不在申报数据中" + where,
+                                   field=cid, aid=aid, eid=eid, value=v)
                         continue
                     app = apps[aid]
                 else:
@@ -613,11 +710,17 @@ def read_sheets(
                 if row_reason is None and assigned is not None and (aid, eid) not in assigned:
                     row_kind = "not_assigned"
                     row_reason = f"专家“{eid}”未被分配评审申报对象“{aid}”"
+                if row_reason is None and assigned is None and listed is not None and aid not in listed:
+                    row_kind = "not_assigned"
+                    row_reason = f"专家“{eid}”未被分配评审申报对象“{aid}”（发放的评分表中没有该申报对象）"
+                if row_reason is None and not inside:
+                    row_kind = "outside_table"
+                    row_reason = (f"第 {r + 1} 行位于评分表区域（{area}）以外，申报对象“{aid}”的评分未采用；"
+                                  "请在表内该申报对象所在行填写")
                 if row_reason is not None:
                     for cid, v in filled.items():
                         reject(row_kind, f, sheet, _cell(r, ccols[cid]), row_reason, field=cid, aid=aid, eid=eid, value=v)
                     continue
-                comment = _text(get(c_comment)).strip() or None
                 for cid, v in filled.items():
                     cell = _cell(r, ccols[cid])
                     try:
@@ -669,15 +772,18 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """``nebase sheets``: assign experts and write blank score sheets for the processed batch."""
     from nebase_analysis.batch import Batch
-    from nebase_analysis.experts.assignment import read_roster
+    from nebase_analysis.experts.assignment import read_roster, roster_issue_lines, roster_issues
 
     try:
         cfg = resolve_config(args.config)
         batch = Batch.from_parquet(args.processed)
         roster = read_roster(args.roster, cfg)
+        issues = roster_issues(args.roster, cfg)
     except (FileNotFoundError, ValueError) as exc:
         print(f"nebase sheets：{exc}", file=sys.stderr)
         return 1
+    for line in roster_issue_lines(issues, limit=None):
+        print(line, file=sys.stderr)
     out = make_sheets(batch.applicants, roster, args.out, cfg, seed=args.seed, progress=True)
     a, s = out["assignments"], out["shortfalls"]
     print(f"已为 {a['applicant_id'].nunique()} 个申报对象分配 {a['expert_id'].nunique()} 名专家（共 {len(a)} 人次），"
