@@ -381,3 +381,99 @@ def test_credit_code_reported_exactly_and_not_as_a_float(clean, base):
     iss = _issues(clean, _set(ent, financing_2023=-1.0))
     neg = iss[(iss.rule == "negative_value") & (iss.field == "financing_2023")]
     assert neg.reported_value.tolist() == [-1.0] and neg.reported.tolist() == ["-1"]
+
+
+# ----------------------------------------------------------------------------- what intake could not read
+
+def test_rejected_rows_go_to_the_province_they_came_from():
+    from nebase_analysis.validation.corrections import rejected_by_province
+
+    rows = [  # path, applicant_id, (province column), reason
+        ("applications/粤/03_甲.xlsx", None, None, "文件为空（0 字节）"),                       # folder alias
+        ("applications/北京市（补报）/01_乙.xlsx", None, None, "省份文件夹重复"),                # alias at the start
+        ("applications/广东省/旧版/02_丙.xlsx", None, None, "位于子文件夹中"),                   # nested: its province folder
+        ("applications/材料/05_丁.xlsx", None, None, "文件损坏"),                              # folder intake gave 江苏省
+        ("applications/不明/01_戊.xlsx", "E-XZ-02", None, "文件损坏"),                         # province code of the id
+        ("applications/不明/01_己.xlsx", "E-SD-01", None, "名称不符"),                         # the applicant read
+        ("applications/不明/09_庚.xlsx", None, "浙江省", "文件损坏"),                           # the row's own province
+        ("applications/说明.docx", None, None, "文件不在省份文件夹中"),                         # none
+    ]
+    rej = pd.DataFrame({"path": [r[0] for r in rows], "sheet": None, "cell": None, "field": None,
+                        "applicant_id": [r[1] for r in rows], "scope": "file", "province": [r[2] for r in rows],
+                        "reason": [r[3] for r in rows]})
+    applicants = pd.DataFrame({"applicant_id": ["E-SD-01"], "province": ["山东省"], "name": ["己公司"]})
+    summary = pd.DataFrame({"province": ["江苏省"], "name": ["丁公司"], "applicant_id": ["E-JS-05"],
+                            "source_file": ["applications/材料/推荐汇总表.xlsx"]})
+    out = rejected_by_province(rej, applicants, summary)
+    # provinces.yaml order (within a province by path), the unattributed last
+    assert out[["province", "file", "name"]].values.tolist() == [
+        ["北京市", "01_乙.xlsx", None], ["江苏省", "05_丁.xlsx", None], ["浙江省", "09_庚.xlsx", None],
+        ["山东省", "01_己.xlsx", "己公司"], ["广东省", "02_丙.xlsx", None], ["广东省", "03_甲.xlsx", None],
+        ["西藏自治区", "01_戊.xlsx", None], [None, "说明.docx", None]]
+    assert not out["in_issues"].any()
+    # nothing rejected: the same columns, no rows
+    empty = rejected_by_province(Batch.empty().rejected)
+    assert empty.empty and list(empty.columns) == list(out.columns)
+
+
+def test_value_as_typed_from_the_value_column_or_the_reason():
+    from nebase_analysis.validation.corrections import rejected_by_province
+
+    base = {"path": "applications/广东省/02_甲.xlsx", "sheet": "申请书", "applicant_id": "E-GD-01", "scope": "field"}
+    rej = pd.DataFrame([
+        {**base, "cell": "C16", "field": "founded_date", "reason": "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理"},
+        {**base, "cell": "F26", "field": "total_revenue_2024", "reason": "单元格 F26 含公式 =C26*2，模板要求直接填写数值，该项未读取"},
+        {**base, "cell": "H30", "field": "taxes_2023", "reason": "单元格 H30 在填报区域之外有内容「3.5」（单元格被移动？），未读取"},
+        {**base, "cell": "B16", "field": "founded_date", "reason": "第 16 行标签为「成立时间」，应为「成立日期」（单元格被移动或改动），该项未读取"},
+    ])
+    got = rejected_by_province(rej)
+    assert got["value"].tolist() == ["2026年13月1日", "=C26*2", "3.5", None]
+    assert got["field_label"].tolist() == ["成立日期", "总营业收入（2024年）", "税金总额（2023年）", "成立日期"]
+    # a value column, when intake gives one, is taken as is
+    got = rejected_by_province(rej.assign(value=["2026年13月1日", "=C26*2", "3.5", "1999-01-01"]))
+    assert got["value"].tolist() == ["2026年13月1日", "=C26*2", "3.5", "1999-01-01"]
+
+
+def test_unreadable_required_cells_from_real_intake(tmp_path):
+    """Workbooks really damaged (a bad date and a bad yes/no typed, a formula, a file that is not Excel),
+    read by intake: the required cells are told as unreadable with the value typed, the file goes to its
+    province's workbook, and nothing says 未填写 for a cell the province filled."""
+    import openpyxl
+
+    from nebase_analysis.intake import load_batch
+    from nebase_analysis.templates import write_raw
+    from test_roundtrip import hand_batch
+
+    write_raw(hand_batch(), tmp_path / "raw")
+    ent = next((tmp_path / "raw" / "applications" / "广东省").glob("02_*.xlsx"))
+    wb = openpyxl.load_workbook(ent)
+    ws = wb["申请书"]
+    at = {row[0].value: row[0].row for row in ws.iter_rows(min_col=1, max_col=1)}
+    ws.cell(at["founded_date"], 3).value = "2026年13月1日"
+    ws.cell(at["is_high_tech"], 3).value = "是的"
+    ws.cell(at["total_revenue"], 4).value = "=1+2"
+    wb.save(ent)
+    next((tmp_path / "raw" / "applications" / "西藏自治区").glob("01_*.xlsx")).write_bytes(b"not a spreadsheet")
+    batch = load_batch(tmp_path / "raw", progress=False)
+    cells = batch.rejected[batch.rejected.scope == "field"].set_index("field")
+    assert set(cells.index) == {"founded_date", "is_high_tech", "total_revenue_2024"}
+
+    res = validate(batch, reports_dir=tmp_path / "reports", data_docs=False, use_gx=False)
+    iss = res.issues[res.issues.applicant_id == "E-GD-01"]
+    req = iss[iss.rule == "required_missing"].set_index("field")
+    for field, label, value, cell in [("founded_date", "成立日期", "2026年13月1日", f"C{at['founded_date']}"),
+                                      ("is_high_tech", "高新技术企业", "是的", f"C{at['is_high_tech']}"),
+                                      ("total_revenue_2024", "总营业收入（2024年）", "=1+2", f"D{at['total_revenue']}")]:
+        msg = req.at[field, "message"]
+        assert msg.startswith(f"{label}无法读取（申请书!{cell}）：") and msg.endswith("；请按模板格式重新填写"), msg
+        assert value in msg and "未填写" not in msg and cells.at[field, "cell"] == cell
+        assert req.at[field, "reported"] == value
+    assert res.rejected["in_issues"].tolist() == [True, True, True, False]  # the three cells told in the issues
+    xz = openpyxl.load_workbook(tmp_path / "reports" / "corrections" / "西藏自治区.xlsx")
+    (row,) = list(xz["无法读取的文件与单元格"].iter_rows(min_row=3, values_only=True))
+    reason = batch.rejected.loc[batch.rejected.scope == "file", "reason"].item()
+    assert row == ("文件无法读取", "E-XZ-01", "西藏高原氢能科技有限公司", next(iter(
+        p.name for p in (tmp_path / "raw" / "applications" / "西藏自治区").glob("01_*.xlsx"))),
+        None, None, None, None, None, reason, "请按模板修正后重新报送该文件")
+    gd = openpyxl.load_workbook(tmp_path / "reports" / "corrections" / "广东省.xlsx")
+    assert gd.sheetnames == ["问题清单"]  # every rejected cell of 广东省 is told in its issues, once

@@ -2,8 +2,11 @@
 printout in Chinese, the Parquet issues, Data Docs, correction workbooks and exit codes."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -57,6 +60,12 @@ def test_validate_cli_end_to_end(processed, capsys):
     books = sorted(p.stem for p in (root / "reports" / "corrections").glob("*.xlsx"))
     assert books == sorted(set(issues.province.dropna()))
     assert f"各省更正工作簿：{len(books)} 个" in out
+    # nothing rejected at intake: said so, and no second sheet in any workbook
+    assert "读取阶段没有无法读取的文件或单元格" in out
+    import openpyxl
+
+    for b in books:
+        assert openpyxl.load_workbook(root / "reports" / "corrections" / f"{b}.xlsx").sheetnames == ["问题清单"]
 
 
 def test_validate_cli_errors_are_chinese_with_exit_code_1(processed, tmp_path, capsys):
@@ -99,3 +108,123 @@ def test_numeric_view_empty_date_column_does_not_crash():
     num, problems = numeric_view(applicants)
     assert len(num) == 0 and len(problems) == 0
     assert all(pd.api.types.is_datetime64_any_dtype(num[c].dtype) for c in date_cols)
+
+
+# ----------------------------------------------------------------------------- what intake could not read
+
+@pytest.fixture(scope="module")
+def with_rejected(tmp_path_factory):
+    """One enterprise (北京市) whose founded_date, is_high_tech and taxes row intake rejected, a formula
+    in a list cell, a summary row without a workbook; a password-protected file in a 西藏 folder
+    (no applicant read there); a file outside any province folder; a reconcile note."""
+    from nebase_analysis import synth
+
+    b = synth.generate(seed=5, fault_rate=0.0).batch
+    ent = b.applicants[b.applicants.applicant_id == "E-BJ-01"].copy()
+    ent["founded_date"] = pd.Series([pd.NaT], index=ent.index, dtype=ent["founded_date"].dtype)
+    ent["is_high_tech"] = pd.Series([pd.NA], index=ent.index, dtype=ent["is_high_tech"].dtype)
+    for c in ["taxes_2023", "taxes_2024", "taxes_2025", "taxes_avg"]:
+        ent[c] = np.nan
+    keep = lambda t: t[t.applicant_id == "E-BJ-01"].reset_index(drop=True)  # noqa: E731
+    wb = "applications/北京市/02_雁栖中和人工智能股份有限公司.xlsx"
+    rows = [
+        (wb, "申请书", "C16", "founded_date", "E-BJ-01", "field", "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理"),
+        (wb, "申请书", "C19", "is_high_tech", "E-BJ-01", "field", "「高新技术企业」的值「是的」无法识别为是/否，按缺失处理"),
+        (wb, "申请书", None, "taxes", "E-BJ-01", "field", "找不到「税金总额（亿元）」一行（行被删除、移动或字段标识被改动），该项未读取"),
+        (wb, "申请书", "D40", "top_products.1.sales", "E-BJ-01", "field", "单元格 D40 含公式 =SUM(D41:D45)，模板要求直接填写数值，该项未读取"),
+        ("applications/北京市/推荐汇总表.xlsx", None, None, None, "E-BJ-03", "row", "推荐汇总表第 6 行（序号 4，雁栖致信精密传动有限公司）没有对应的申请书文件"),
+        ("applications/藏/01_某某氢能科技有限公司.xlsx", None, None, None, None, "file", "文件设有密码（已加密），无法读取；请取消密码后重新报送"),
+        ("applications/说明.docx", None, None, None, None, "file", "文件不在省份文件夹中，未读取（应放在 applications/<省份>/ 下）"),
+        (wb, None, None, "name", "E-BJ-01", "reconcile", "申请书名称与推荐汇总表第 5 行「甲」不一致（按序号对应）"),
+    ]
+    rejected = pd.DataFrame(rows, columns=["path", "sheet", "cell", "field", "applicant_id", "scope", "reason"]).astype(object)
+    summary = b.summary[b.summary.applicant_id.isin(["E-BJ-01", "E-BJ-03"])].reset_index(drop=True)  # E-BJ-03: no workbook
+    batch = Batch(applicants=ent.reset_index(drop=True), texts=keep(b.texts), top_enterprises=keep(b.top_enterprises),
+                  top_products=keep(b.top_products), summary=summary, rejected=rejected)
+    root = tmp_path_factory.mktemp("validate_rejected")
+    batch.to_parquet(root / "processed")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main(["validate", "--processed", str(root / "processed"), "--reports", str(root / "reports"), "--no-data-docs"])
+    assert rc == 0
+    return root, out.getvalue()
+
+
+def test_validate_tells_provinces_what_could_not_be_read(with_rejected):
+    import openpyxl
+
+    root, out = with_rejected
+    # 2 provinces; 7 passed on (1 file, 1 row, 4 cells of 北京市 + the 西藏 file), 3 cells told in the issues
+    # (founded_date, is_high_tech, the taxes row), the file outside any province folder named
+    assert ("无法读取的内容已转给所在省份（2 个省份的更正工作簿）：文件无法读取 1 项，缺少申请书文件 1 项，单元格无法读取 4 项；"
+            "其中 3 项为必填项，已在问题清单中说明（填报值无法读取）；另有 1 项无法确定所属省份（不在省份文件夹中），"
+            "未写入更正工作簿，见 rejected.parquet") in out
+    books = sorted(p.name for p in (root / "reports" / "corrections").glob("*.xlsx"))
+    assert books == ["北京市.xlsx", "西藏自治区.xlsx"]  # 西藏: no issue, only the rejected file
+
+    issues = pd.read_parquet(root / "processed" / "issues.parquet")
+    req = issues[issues.rule == "required_missing"].set_index("field")
+    assert req.at["founded_date", "message"] == ("成立日期无法读取（申请书!C16）：「成立日期」的值「2026年13月1日」无法识别为日期；"
+                                                 "请按模板格式重新填写")
+    assert req.at["founded_date", "reported"] == "2026年13月1日"
+    assert req.at["is_high_tech", "message"] == ("高新技术企业无法读取（申请书!C19）：「高新技术企业」的值「是的」无法识别为是/否；"
+                                                 "请按模板格式重新填写")
+    for col, year in [("taxes_2023", "2023年"), ("taxes_2025", "2025年"), ("taxes_avg", "近三年平均值")]:
+        assert req.at[col, "message"] == (f"税金总额（{year}）无法读取：找不到「税金总额（亿元）」一行"
+                                          "（行被删除、移动或字段标识被改动）；请按模板格式重新填写")
+        assert pd.isna(req.at[col, "reported"])
+    assert not issues.message.str.contains("成立日期未填写|高新技术企业未填写|税金总额（2023年）未填写").any()
+
+    bj = openpyxl.load_workbook(root / "reports" / "corrections" / "北京市.xlsx")
+    assert bj.sheetnames == ["问题清单", "无法读取的文件与单元格"]
+    main_sheet = bj["问题清单"]
+    assert main_sheet["A1"].value.endswith("；另有 2 项文件或单元格无法读取，见工作表“无法读取的文件与单元格”")
+    told = {r[6]: (r[7], r[9]) for r in main_sheet.iter_rows(min_row=3, values_only=True)}
+    assert told["founded_date"] == ("2026年13月1日", req.at["founded_date", "message"])
+    ws = bj["无法读取的文件与单元格"]
+    assert ws["A1"].value == ("北京市 无法读取的文件与单元格（缺少申请书文件 1 项，单元格无法读取 1 项）："
+                              "以下内容未能读入，请按“请更正”一列处理后重新报送")
+    got = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert got == [
+        ["类型", "申报编号", "名称", "文件", "工作表", "单元格", "指标", "字段编号", "填报值", "原因", "请更正"],
+        ["缺少申请书文件", "E-BJ-03", "雁栖致信精密传动有限公司", "推荐汇总表.xlsx", None, None, None, None, None,
+         "推荐汇总表第 6 行（序号 4，雁栖致信精密传动有限公司）没有对应的申请书文件", "请补报该申报对象的申请书，或从推荐汇总表中删去该行"],
+        ["单元格无法读取", "E-BJ-01", "雁栖中和人工智能股份有限公司", "02_雁栖中和人工智能股份有限公司.xlsx", "申请书", "D40",
+         "重点领域主导产品情况（2025 年销售收入占总营收前五位的产品）第1行·销售收入", "top_products.1.sales", "=SUM(D41:D45)",
+         "单元格 D40 含公式 =SUM(D41:D45)，模板要求直接填写数值，该项未读取", "请按模板格式重新填写该单元格"],
+    ]
+    assert ws["I4"].data_type == "s"  # the formula as typed stays text
+    xz = openpyxl.load_workbook(root / "reports" / "corrections" / "西藏自治区.xlsx")
+    assert xz["问题清单"].max_row == 2 and xz["问题清单"]["A1"].value.startswith("西藏自治区 申报材料核查问题清单（共 0 条")
+    assert [list(r) for r in xz["无法读取的文件与单元格"].iter_rows(min_row=3, values_only=True)] == [
+        ["文件无法读取", None, None, "01_某某氢能科技有限公司.xlsx", None, None, None, None, None,
+         "文件设有密码（已加密），无法读取；请取消密码后重新报送", "请按模板修正后重新报送该文件"]]
+    for book in (bj, xz):
+        assert all(c.data_type != "f" for s in book.worksheets for row in s.iter_rows() for c in row)
+
+
+def test_data_quality_report_lists_what_could_not_be_read(with_rejected, tmp_path):
+    import html
+    import re
+
+    from nebase_analysis.reports.runner import run_reports
+
+    root, _ = with_rejected
+    s = run_reports(root / "processed", tmp_path / "reports", only=["data_quality"], jobs=1, progress=False)
+    assert all(r.ok for r in s.results), [r.error for r in s.results]
+    page = html.unescape((tmp_path / "reports" / "data_quality.html").read_text(encoding="utf-8"))
+    section = page[page.index(">无法读取的文件与单元格<"):page.index(">数据文档<")]
+    assert ("无法读取的内容已转给所在省份（2 个省份的更正工作簿）：文件无法读取 1 项，缺少申请书文件 1 项，单元格无法读取 4 项；"
+            "其中 3 项为必填项，已在问题清单中说明（填报值无法读取）；另有 1 项无法确定所属省份") in section
+    rows = [re.findall(r"<t[dh]>(.*?)</t[dh]>", r) for r in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
+    counts = rows[:rows.index(next(r for r in rows[1:] if r and r[0] == "省份"))]
+    assert counts == [["省份", "文件无法读取", "缺少申请书文件", "单元格无法读取", "其中列入问题清单", "合计"],
+                      ["北京市", "0", "1", "4", "3", "5"], ["西藏自治区", "1", "0", "0", "0", "1"],
+                      ["（未能确定省份）", "1", "0", "0", "0", "1"]]
+    detail = rows[len(counts):]
+    assert detail[0] == ["省份", "类型", "编号", "名称", "文件", "工作表", "单元格", "指标", "填报值", "原因", "列入问题清单"]
+    assert len(detail) == 1 + 7
+    assert ["北京市", "单元格无法读取", "E-BJ-01", "雁栖中和人工智能股份有限公司", "02_雁栖中和人工智能股份有限公司.xlsx", "申请书", "C16",
+            "成立日期", "2026年13月1日", "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理", "是"] in detail
+    assert detail[-1] == ["（未能确定省份）", "文件无法读取", "—", "—", "说明.docx", "—", "—", "—", "—",
+                          "文件不在省份文件夹中，未读取（应放在 applications/<省份>/ 下）", "否"]

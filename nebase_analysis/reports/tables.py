@@ -336,7 +336,7 @@ def rejected_passed_on(processed_dir: str | Path, config=None) -> pd.DataFrame:
                 for n in ("summary", "issues")}
     passed = rejected_by_province(rejected, applicants, optional["summary"], cfg)
     issues = optional["issues"]
-    return mark_in_issues(passed, issues) if issues is not None and len(issues) else passed
+    return mark_in_issues(passed, issues, cfg) if issues is not None and len(issues) else passed
 
 
 def rejected_counts(passed: pd.DataFrame, config=None) -> pd.DataFrame:

@@ -161,41 +161,14 @@ def run_cli(args) -> int:
         print(f"Data Docs：{result.data_docs}")
     if result.corrections:
         print(f"各省更正工作簿：{len(result.corrections)} 个，位于 {result.corrections[0].parent}")
+    from nebase_analysis.validation.corrections import rejected_summary_text
+
     print(rejected_summary_text(result.rejected, cfg))
     if truth is not None:
         from nebase_analysis.validation.truth import format_scores, score
 
         print(format_scores(score(result.issues, truth, batch.cleaning_log, cfg), cfg))
     return 0
-
-
-def rejected_summary_text(passed, config: Any = None) -> str:
-    """The line ``nebase validate`` prints on what intake could not read and how it was passed on.
-
-    ``passed``: ``ValidationResult.rejected``.
-
-    Examples
-    --------
-    >>> print(rejected_summary_text(None))
-    读取阶段没有无法读取的文件或单元格
-    """
-    from nebase_analysis.config import resolve_config
-
-    if passed is None or len(passed) == 0:
-        return "读取阶段没有无法读取的文件或单元格"
-    scopes = resolve_config(config)["validation"]["rejected_to_provinces"]["scopes"]
-    known = passed[passed["province"].notna()]
-    counts = known["scope"].value_counts()
-    parts = "，".join(f"{s['label']} {int(counts[k])} 项" for k, s in scopes.items() if k in counts.index)
-    n_provinces = known["province"].nunique()
-    text = f"无法读取的内容已转给所在省份（{n_provinces} 个省份的更正工作簿）：{parts or '无'}"
-    n_told = int(known["in_issues"].sum())
-    if n_told:
-        text += f"；其中 {n_told} 个必填单元格在问题清单中说明（填报值无法读取）"
-    n_orphan = len(passed) - len(known)
-    if n_orphan:
-        text += f"；另有 {n_orphan} 项无法确定所属省份（不在省份文件夹中），未写入更正工作簿，见 rejected.parquet"
-    return text
 
 
 def _read_truth(path) -> "pd.DataFrame":

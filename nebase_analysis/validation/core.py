@@ -236,11 +236,11 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     rows: list[dict] = []
     # what intake could not read (files, summary rows, cells), by province; a required
     # cell among them is told as unreadable, not as unfilled
-    from nebase_analysis.validation.corrections import mark_in_issues, rejected_by_province, unreadable_message
+    from nebase_analysis.validation.corrections import (
+        mark_in_issues, rejected_by_province, unreadable_cells, unreadable_message)
 
     passed = rejected_by_province(getattr(batch, "rejected", None), applicants, getattr(batch, "summary", None), cfg)
-    cells = passed[passed["scope"] == "field"]
-    unreadable = dict(tuple(cells.groupby(["applicant_id", "field"], sort=False))) if len(cells) else {}
+    unreadable = unreadable_cells(passed, cfg)
 
     # malformed input
     for p in problems.itertuples():
@@ -324,7 +324,7 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     issues = _sort(issues)
     summary = summarize(issues)
     result = ValidationResult(issues=issues, summary=summary, data_docs=docs_index, checks=checks,
-                              n_applicants=len(applicants), rejected=mark_in_issues(passed, issues))
+                              n_applicants=len(applicants), rejected=mark_in_issues(passed, issues, cfg))
     if reports_dir is not None:
         from nebase_analysis.validation.corrections import write_corrections
 

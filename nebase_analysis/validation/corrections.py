@@ -60,7 +60,7 @@ REJECTED_SHEET_COLUMNS = {
 
 #: where intake's reasons quote the value as typed (used when ``rejected`` has no ``value`` column)
 _VALUE_PATTERNS = (
-    re.compile(r"的值「(.*)」(?:无法识别为|单位为)"),   # 「成立日期」的值「2026年13月1日」无法识别为日期
+    re.compile(r"的值「(.*?)」"),                     # 「成立日期」的值「2026年13月1日」无法识别为日期
     re.compile(r"含公式 (.+?)，模板要求"),            # 单元格 F26 含公式 =SUM(A1:A2)，模板要求直接填写数值
     re.compile(r"内容「(.*)」"),                      # 单元格 G16 在填报区域之外有内容「12」
 )
@@ -89,6 +89,10 @@ def typed_value(reason: Any) -> str | None:
     return None
 
 
+def _posix(path: Any) -> PurePosixPath:
+    return PurePosixPath(str(path).replace("\\", "/"))
+
+
 def _text(v: Any) -> str | None:
     return None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or str(v) == "" else str(v)
 
@@ -98,10 +102,13 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
     """Intake's rejected files, summary rows and cells, attributed to the province they came from.
 
     Only the scopes of ``validation.yaml`` ``rejected_to_provinces.scopes`` are kept
-    (``file``, ``row``, ``field``). The province is the applicant's (``applicants``) when
-    it was read, else the province folder the file lies in (``applications/<省份>/``,
-    aliases resolved as intake does), else the province code of its applicant id; ``None``
-    for a file outside any province folder.
+    (``file``, ``row``, ``field``). The province is, in this order: the row's own
+    ``province`` (when ``rejected`` has that column); the applicant's (``applicants``, then
+    ``summary``); the province intake gave the folder the file lies in (the folder of the
+    ``source_file`` of that province's applicants and summary rows; the nearest folder
+    first, so a file in a sub-folder goes to its province folder); the folder's name as a
+    province alias (``粤``, ``北京市（补报）``); the province code of its applicant id.
+    ``None`` for a file outside any province folder.
 
     Parameters
     ----------
@@ -140,20 +147,30 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
     rules = cl.cleaning_rules(cfg)
     units = cfg["provinces"]["units"]
     by_code = {u["id_code"]: u["name"] for u in units}
-    app_province, app_name = {}, {}
+    app_province, app_name, folder_province = {}, {}, {}
     for table in (summary, applicants):  # applicants last: what was read wins
-        if table is not None and len(table) and "applicant_id" in table.columns:
+        if table is None or not len(table):
+            continue
+        if "applicant_id" in table.columns:
             t = table.dropna(subset=["applicant_id"]).drop_duplicates("applicant_id")
             for col, found in (("province", app_province), ("name", app_name)):
                 if col in t.columns:
                     found.update({a: v for a, v in zip(t["applicant_id"], t[col]) if _text(v)})
+        if {"source_file", "province"} <= set(table.columns):
+            folder_province.update({_posix(f).parent.as_posix(): p for f, p in zip(table["source_file"], table["province"])
+                                    if _text(f) and _text(p)})
 
-    def province(aid: Any, path: Any) -> str | None:
+    def province(own: Any, aid: Any, path: Any) -> str | None:
+        if _text(own):
+            return own
         if _text(aid) and aid in app_province:
             return app_province[aid]
-        if _text(path):
-            folder = PurePosixPath(str(path).replace("\\", "/")).parent.name
-            found = cl.resolve_province(folder, rules) or cl.province_from_text(folder, rules)
+        folders = list(_posix(path).parents)[:-1] if _text(path) else []  # nearest first, without "."
+        for folder in folders:
+            if folder.as_posix() in folder_province:
+                return folder_province[folder.as_posix()]
+        for folder in folders:
+            found = cl.resolve_province(folder.name, rules) or cl.province_from_text(folder.name, rules)
             if found:
                 return found
         parts = str(aid).split("-") if _text(aid) else []
@@ -162,11 +179,12 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
     L = Labeller(cfg)
     values = rej["value"] if "value" in rej.columns else rej["reason"].map(typed_value)
     out = pd.DataFrame({
-        "province": [province(a, p) for a, p in zip(rej["applicant_id"], rej["path"])],
+        "province": [province(o, a, p) for o, a, p in zip(rej["province"] if "province" in rej.columns else [None] * len(rej),
+                                                          rej["applicant_id"], rej["path"])],
         "applicant_id": rej["applicant_id"].map(_text),
         "name": rej["applicant_id"].map(lambda a: app_name.get(a) if _text(a) else None),
         "scope": rej["scope"].astype(object),
-        "file": rej["path"].map(lambda p: PurePosixPath(str(p).replace("\\", "/")).name if _text(p) else None),
+        "file": rej["path"].map(lambda p: _posix(p).name if _text(p) else None),
         "path": rej["path"].map(_text),
         "sheet": rej["sheet"].map(_text),
         "cell": rej["cell"].map(_text),
@@ -175,7 +193,9 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
         "value": [_text(v) for v in values],
         "reason": rej["reason"].map(_text),
         "in_issues": False,
-    }, columns=REJECTED_COLUMNS).astype({c: object for c in REJECTED_COLUMNS if c != "in_issues"})
+    }, columns=REJECTED_COLUMNS)
+    for c in REJECTED_COLUMNS[:-1]:
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
     order = {u["name"]: i for i, u in enumerate(units)}
     key = pd.DataFrame({"p": out["province"].map(lambda p: order.get(p, len(order))), "n": out["province"].fillna(""),
                         "s": out["scope"].map(scopes.index), "f": out["path"].fillna("")})
@@ -199,8 +219,50 @@ def unreadable_message(label: str, cells: pd.DataFrame) -> str:
     return f"{label}无法读取{f'（{where}）' if where else ''}：{reasons}；请按模板格式重新填写"
 
 
-def mark_in_issues(passed: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Set ``in_issues`` on the rejected cells told in the issues sheet (their ``required_missing`` issue).
+def rejected_columns(passed: pd.DataFrame, config: Any = None) -> pd.DataFrame:
+    """The applicant columns each rejected cell of :func:`rejected_by_province` stands for.
+
+    A cell's ``field`` is one column (``founded_date``, ``total_revenue_2024``, a text
+    section); a whole row intake could not read is reported under its field id
+    (``total_revenue``) and stands for each of that field's columns (``wide_columns``).
+
+    Returns
+    -------
+    DataFrame
+        ``row`` (index label in ``passed``), ``applicant_id``, ``column``; only the
+        ``field`` scope with an applicant and a field.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-01"], "scope": "field", "field": ["founded_date", "taxes"]})
+    >>> rejected_columns(p)["column"].tolist()
+    ['founded_date', 'taxes_2023', 'taxes_2024', 'taxes_2025', 'taxes_avg']
+    """
+    from nebase_analysis.config import wide_columns
+
+    w = wide_columns(resolve_config(config))
+    by_field = w[w["period"].notna()].groupby("field", sort=False)["column"].agg(list).to_dict()
+    cells = passed[(passed["scope"] == "field") & passed["applicant_id"].notna() & passed["field"].notna()]
+    rows = [(i, a, c) for i, a, f in zip(cells.index, cells["applicant_id"], cells["field"]) for c in by_field.get(f, [f])]
+    return pd.DataFrame(rows, columns=["row", "applicant_id", "column"])
+
+
+def unreadable_cells(passed: pd.DataFrame, config: Any = None) -> dict[tuple[str, str], pd.DataFrame]:
+    """``{(applicant_id, column): rows of passed}``: the rejected cells behind each applicant column.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"applicant_id": ["E-GD-01"], "scope": "field", "field": ["founded_date"], "reason": ["x"]})
+    >>> list(unreadable_cells(p))
+    [('E-GD-01', 'founded_date')]
+    """
+    cols = rejected_columns(passed, config)
+    return {key: passed.loc[g["row"].tolist()] for key, g in cols.groupby(["applicant_id", "column"], sort=False)}
+
+
+def mark_in_issues(passed: pd.DataFrame, issues: pd.DataFrame, config: Any = None) -> pd.DataFrame:
+    """Set ``in_issues`` on the rejected cells told in the issues sheet: those behind a
+    ``required_missing`` issue (which then says the value was unreadable, see :func:`unreadable_message`).
 
     Examples
     --------
@@ -211,8 +273,39 @@ def mark_in_issues(passed: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """
     req = issues[issues["rule"] == "required_missing"] if len(issues) else issues
     told = set(zip(req["applicant_id"], req["field"])) if len(req) else set()
-    hit = [s == "field" and (a, f) in told for a, f, s in zip(passed["applicant_id"], passed["field"], passed["scope"])]
-    return passed.assign(in_issues=pd.Series(hit, index=passed.index, dtype=bool))
+    cols = rejected_columns(passed, config)
+    hit = set(cols.loc[[(a, c) in told for a, c in zip(cols["applicant_id"], cols["column"])], "row"])
+    return passed.assign(in_issues=pd.Series([i in hit for i in passed.index], index=passed.index, dtype=bool))
+
+
+def rejected_summary_text(passed: pd.DataFrame | None, config: Any = None) -> str:
+    """What intake could not read and how it was passed on, in one Chinese sentence
+    (``nebase validate`` prints it; the data-quality report shows it).
+
+    ``passed``: ``ValidationResult.rejected`` (:func:`rejected_by_province` with ``in_issues``).
+
+    Examples
+    --------
+    >>> print(rejected_summary_text(None))
+    读取阶段没有无法读取的文件或单元格
+    """
+    if passed is None or len(passed) == 0:
+        return "读取阶段没有无法读取的文件或单元格"
+    scopes = resolve_config(config)["validation"]["rejected_to_provinces"]["scopes"]
+    known = passed[passed["province"].notna()]
+    counts = known["scope"].value_counts()
+    parts = []
+    if len(known):
+        what = "，".join(f"{s['label']} {int(counts[k])} 项" for k, s in scopes.items() if k in counts.index)
+        parts.append(f"无法读取的内容已转给所在省份（{known['province'].nunique()} 个省份的更正工作簿）：{what}")
+        n_told = int(known["in_issues"].sum())
+        if n_told:
+            parts.append(f"其中 {n_told} 项为必填项，已在问题清单中说明（填报值无法读取）")
+    n_orphan = len(passed) - len(known)
+    if n_orphan:
+        parts.append(f"{'另有 ' if len(known) else ''}{n_orphan} 项无法确定所属省份（不在省份文件夹中），"
+                     "未写入更正工作簿，见 rejected.parquet")
+    return "；".join(parts)
 
 
 def correction_table(issues: pd.DataFrame, province: str, config: Any = None) -> pd.DataFrame:
