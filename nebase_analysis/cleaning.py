@@ -14,9 +14,10 @@ Every parser takes one raw cell value (whatever the spreadsheet reader returned:
 Blanks and the configured missing tokens (``—``, ``无``, ``-``, ``N/A`` ...) become
 missing, never zero. Cleaning does not guess at unit slips in plain numbers (a 亿元
 field holding ``30000`` stays ``30000``: validation reports it); a unit written in the
-cell (``3000万元`` in a 亿元 field) is converted and logged. Nor does it turn an
-approximate or ambiguous text into an exact figure: ``约30亿``, ``30亿左右`` (the words of
-``intake.approximate_words``) and digits split by spaces (``30 40``) are refused.
+cell (``3000万元`` in a 亿元 field) is converted and logged. Digits split by spaces
+(``30 40``: one number or two?) are refused. Approximate wording (``约30亿左右``, the words
+of ``intake.approximate_words``) is named in the rule (``approximate:约/左右``) so that intake
+reports it; with ``intake.approximate_numbers: refuse`` the cell is refused instead.
 
 The vocabularies (missing tokens, units, yes/no words, company suffixes, aliases)
 come from ``intake.yaml``, ``provinces.yaml`` and ``domains.yaml``; pass ``config``
@@ -96,6 +97,7 @@ class CleaningRules:
 
     missing_tokens: frozenset
     approximate_words: tuple  # longest first
+    approximate_refused: bool  # intake.approximate_numbers == "refuse"
     unit_dimension: Mapping[str, str]  # unit -> dimension
     unit_factor: Mapping[str, float]  # unit -> factor to its dimension's base
     units_by_length: tuple  # units, longest first (for suffix matching)
@@ -144,6 +146,13 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
+def _approximate_policy(icfg: Mapping[str, Any]) -> str:
+    policy = str(icfg.get("approximate_numbers", "flag"))
+    if policy not in ("flag", "refuse"):
+        raise ValueError(f"配置项 intake.approximate_numbers 应为 flag 或 refuse，而不是「{policy}」")
+    return policy
+
+
 def _build_rules(cfg: Mapping[str, Any]) -> CleaningRules:
     from nebase_analysis.config import domain_table, province_table
 
@@ -171,6 +180,7 @@ def _build_rules(cfg: Mapping[str, Any]) -> CleaningRules:
     return CleaningRules(
         missing_tokens=frozenset(_key(t) for t in icfg["missing_tokens"]),
         approximate_words=tuple(sorted((unicodedata.normalize("NFKC", str(w)) for w in icfg["approximate_words"]), key=len, reverse=True)),
+        approximate_refused=_approximate_policy(icfg) == "refuse",
         unit_dimension=unit_dimension,
         unit_factor=unit_factor,
         units_by_length=tuple(sorted(unit_dimension, key=len, reverse=True)),
@@ -256,18 +266,20 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
         ``value`` a float (``nan`` when missing or unreadable). Refused (``ok`` False,
         ``value`` nan), never guessed:
 
-        - approximate wording (``intake.approximate_words``: ``约5亿``, ``30亿左右``):
-          rule ``approximate:<words>`` (``approximate:约/左右``);
         - digits separated by spaces other than thousands grouping (``30 40``: one
           number or two?): rule ``ambiguous_spaces``. Groups of exactly three digits
           (``1 234 567``) are a thousands separator.
+        - approximate wording (``intake.approximate_words``: ``约5亿``, ``30亿左右``) when
+          ``intake.approximate_numbers`` is ``refuse``: rule ``approximate:<words>``.
+          Under the default ``flag`` the number without the words is read and the rule
+          names them (``approximate:约/左右+unit_stripped``): intake reports every such cell.
 
     Examples
     --------
     >>> parse_number("1,234.5")
     Parsed(value=1234.5, rule='thousands_separator', ok=True)
-    >>> parse_number("约5亿", unit="亿元")
-    Parsed(value=nan, rule='approximate:约', ok=False)
+    >>> parse_number("约5亿左右", unit="亿元")
+    Parsed(value=5.0, rule='approximate:约/左右+unit_stripped', ok=True)
     >>> parse_number("30 40", unit="亿元")
     Parsed(value=nan, rule='ambiguous_spaces', ok=False)
     >>> parse_number("12.3%", unit="%")
@@ -335,7 +347,14 @@ def _parse_number_text_uncached(raw: str, unit: str | None, rules: CleaningRules
         return Parsed(math.nan, "missing_token", True)
     words = approximate_words(text, rules)
     if words:
-        return Parsed(math.nan, "approximate:" + "/".join(words), False)
+        if rules.approximate_refused:
+            return Parsed(math.nan, "approximate:" + "/".join(words), False)
+        if any(re.search(rf"\d\s*{re.escape(w)}\s*\d", text) for w in words):
+            return Parsed(math.nan, "unreadable", False)  # "1多2": a word between digits
+        for word in words:
+            text = text.replace(word, "")
+        text = text.strip()
+        applied.append("approximate:" + "/".join(words))
     if _SPACED_DIGITS.search(text):
         m = _SPACE_THOUSANDS.match(text)
         if m is None or _SPACED_DIGITS.search(text[m.end():]):

@@ -7,8 +7,12 @@ Raw layout (see :func:`nebase_analysis.templates.write_raw`)::
 
 ``load_batch`` takes the raw root (and uses ``applications/`` inside) or the
 applications folder itself. The province of a folder is its name resolved through
-the aliases of ``provinces.yaml`` (``广东``, ``粤``, ``广东省``), cross-checked with the
-summary's and each cover's 推荐单位 and 所属省份; a disagreement is reported.
+the aliases of ``provinces.yaml`` (``广东``, ``粤``, ``广东省``, or a name starting with one:
+``广东省（补报）``), else its summary's header; cross-checked with the summary's and each
+cover's 推荐单位 and 所属省份; a disagreement is reported. One folder per province is read:
+the one named exactly as the province, else the first by name; every file of another folder
+of the same province is reported (not merged: its applicants would be numbered twice).
+Files in subfolders of a province folder are reported, not read.
 
 What is read
     Workbooks are read with python-calamine (values); formulas and merged cells are
@@ -21,15 +25,20 @@ Nothing is dropped silently
     lists, in Chinese, every file, row or value not taken:
 
     - ``scope == "file"``: the workbook was not read (corrupt, password-protected,
-      another template or an old version, a missing sheet, empty, too large); the
-      applicant is not in ``applicants``.
+      another template or an old version, a missing sheet, empty, too large, a copy of
+      another workbook of the folder, in a subfolder or a second folder of the
+      province); the applicant is not in ``applicants``.
     - ``scope == "row"``: a summary row without a workbook; the applicant is not in
       ``applicants`` (there is nothing to read).
     - ``scope == "field"``: one value not taken (formula, merged or moved cell,
-      unreadable text); the applicant is read, that value is missing.
+      unreadable text, digits split by spaces); the applicant is read, that value is
+      missing. A missing or relabelled row is one entry (``field`` the row's field id)
+      naming the values it costs.
     - ``scope == "reconcile"``: read, but reported: a workbook without a summary row
       (read, ``in_summary`` False), names/provinces/categories/domains that disagree
-      between summary, cover and folder.
+      between summary, cover and folder, a repeated or blank 序号 in the summary, a number
+      read from approximate wording (``约30亿左右``; ``intake.approximate_numbers: refuse``
+      makes it a ``field`` entry instead).
 
     Every applicant of the summaries therefore ends in ``applicants`` or in
     ``rejected`` with ``scope`` ``file``/``row``.
@@ -915,6 +924,12 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     return _assemble(applicants, texts, lists, summaries, rejected, log, cfg)
 
 
+def _where(r: WorkbookRead, key: str) -> tuple[str | None, str | None]:
+    """Sheet and A1 cell a value of ``r`` was read from (``(None, None)`` when not read)."""
+    where = r.cells.get(key)
+    return (where[0], _cell_ref(where[1], where[2])) if where else (None, None)
+
+
 def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec], cfg: Mapping, rules: Any,
                      reject: Any, log: list, texts: list, lists: dict, path: Path) -> dict:
     row: dict[str, Any] = {"applicant_id": aid, "category": r.form, "province": province}
@@ -944,13 +959,18 @@ def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec
         else:
             p = cl.clean_value(raw, s.kind, s.unit, s.choices, rules)
         if not p.ok:
-            where = r.cells.get(s.key)
-            cell = (where[0], _cell_ref(where[1], where[2])) if where else (None, None)
-            reject(path, _reason_for(s.label, raw, p.rule, s.unit, s.kind), "field", aid, sheet=cell[0], cell=cell[1], fld=s.key)
+            sheet, cell = _where(r, s.key)
+            reject(path, _reason_for(s.label, raw, p.rule, s.unit, s.kind), "field", aid, sheet=sheet, cell=cell, fld=s.key)
         elif p.rule is not None:
             log.append({"applicant_id": aid, "field": s.key, "raw": None if raw is None else str(raw),
                         "clean": None if cl.is_blank(p.value) or p.value is pd.NaT else str(p.value.date() if isinstance(p.value, pd.Timestamp) else p.value),
                         "rule": p.rule})
+            approx = next((part for part in p.rule.split("+") if part.startswith("approximate:")), None)
+            if approx is not None:  # read, but an approximate figure is never passed off as exact
+                sheet, cell = _where(r, s.key)
+                words = "”“".join(approx.split(":", 1)[1].split("/"))
+                reject(path, f"「{s.label}」的值「{raw}」含“{words}”等约数用语，已按约数 {p.value:.12g} 读取；请核实并填写确切数值",
+                       "reconcile", aid, sheet=sheet, cell=cell, fld=s.key)
         if s.kind == "longtext":
             if p.value is not None:
                 texts.append({"applicant_id": aid, "section": s.key, "text": p.value})

@@ -61,36 +61,58 @@ def test_unreadable_numbers(raw):
 
 
 @pytest.mark.parametrize(
-    "raw, rule",
+    "raw, value, rule",
     [
-        ("约30亿左右", "approximate:约/左右"),
-        ("约5亿", "approximate:约"),
-        ("超过5亿", "approximate:超过"),  # the longer word, not 超 inside it
-        ("30多亿", "approximate:多"),
-        ("大约 12.5", "approximate:大约"),
-        ("１２亿元以上", "approximate:以上"),  # after NFKC, like the digits
-        ("30 40", "ambiguous_spaces"),  # one number or two?
-        ("1 2345", "ambiguous_spaces"),  # not groups of three
-        ("1,234 567", "ambiguous_spaces"),
-        ("3. 5", "ambiguous_spaces"),
+        ("约30亿左右", 30.0, "approximate:约/左右+unit_stripped"),
+        ("约5亿", 5.0, "approximate:约+unit_stripped"),
+        ("超过5亿", 5.0, "approximate:超过+unit_stripped"),  # the longer word, not 超 inside it
+        ("30多亿", 30.0, "approximate:多+unit_stripped"),
+        ("大约 12.5", 12.5, "approximate:大约"),
+        ("１２亿元以上", 12.0, "fullwidth+approximate:以上+unit_stripped"),  # after NFKC, like the digits
+        ("近3,000万元", 0.3, "approximate:近+thousands_separator+unit_converted:万元->亿元"),
     ],
 )
-def test_approximate_and_space_separated_numbers_are_refused_not_guessed(raw, rule):
+def test_approximate_numbers_are_read_with_the_words_named(raw, value, rule):
+    """Default intake.approximate_numbers: flag. The rule names the words: intake reports the cell."""
     p = cl.parse_number(raw, "亿元")
+    assert p.value == pytest.approx(value, rel=1e-12) and p.ok and p.rule == rule
+
+
+REFUSE = {"intake": {"approximate_numbers": "refuse"}}
+
+
+@pytest.mark.parametrize(
+    "raw, rule, config",
+    [
+        ("约30亿左右", "approximate:约/左右", REFUSE),
+        ("超过5亿", "approximate:超过", REFUSE),
+        ("1多2", "unreadable", None),  # a word between digits is never dropped
+        ("30 40", "ambiguous_spaces", None),  # one number or two?
+        ("约 30 40", "ambiguous_spaces", None),
+        ("1 2345", "ambiguous_spaces", None),  # not groups of three
+        ("1,234 567", "ambiguous_spaces", None),
+        ("3. 5", "ambiguous_spaces", None),
+    ],
+)
+def test_refused_numbers_are_never_guessed(raw, rule, config):
+    from nebase_analysis.config import load_config
+
+    p = cl.parse_number(raw, "亿元", None if config is None else load_config(config))
     assert math.isnan(p.value) and not p.ok and p.rule == rule
 
 
-def test_approximate_words_come_from_config():
-    assert cl.approximate_words("约30亿左右") == ["约", "左右"]
-    assert cl.approximate_words("近3000万元") == ["近"] and cl.approximate_words(30) == []
+def test_approximate_words_and_policy_come_from_config():
     from nebase_analysis.config import load_config
 
+    assert cl.approximate_words("约30亿左右") == ["约", "左右"]
+    assert cl.approximate_words("近3000万元") == ["近"] and cl.approximate_words(30) == []
     rules = cl.cleaning_rules(load_config({"intake": {"approximate_words": ["大致"]}}))
-    custom = cl.parse_number("大致30", "亿元", rules)
-    assert math.isnan(custom.value) and (custom.rule, custom.ok) == ("approximate:大致", False)
+    assert cl.parse_number("大致30", "亿元", rules) == cl.Parsed(30.0, "approximate:大致", True)
     # 约 is no longer an approximate word under this config: the text is merely unreadable
     assert cl.parse_number("约30", "亿元", rules)[1:] == ("unreadable", False)
     assert cl.parse_number("大致30", "亿元")[1:] == ("unreadable", False)
+    with pytest.raises(ValueError, match="intake.approximate_numbers 应为 flag 或 refuse"):
+        cl.cleaning_rules(load_config({"intake": {"approximate_numbers": "ignore"}}))
 
 
 def test_plain_number_unit_slip_is_not_guessed():

@@ -450,21 +450,31 @@ def test_missing_row_is_one_message_naming_what_it_costs(raw):
     assert tp["rank"].tolist() == [2, 3, 4, 5] and tp["product"].tolist() == ["产品2", "产品3", "产品4", "产品5"]
 
 
-def test_approximate_and_space_split_numbers_are_refused_with_their_cell(raw):
+@pytest.mark.parametrize("policy", ["flag", "refuse"])
+def test_approximate_numbers_are_reported_and_space_split_ones_refused(raw, policy):
     target = _wb(raw, "E-GD-01")
     wb = openpyxl.load_workbook(target)
     ws = wb["申请书"]
     r = _row(ws, "total_revenue")
     ws.cell(r, 3).value, ws.cell(r, 4).value, ws.cell(r, 5).value = "约30亿左右", "30 40", "1 234"
     wb.save(target)
-    b = load_batch(raw, progress=False)
-    f = _rej(b, "field")
-    assert f[["field", "cell"]].values.tolist() == [["total_revenue_2023", f"C{r}"], ["total_revenue_2024", f"D{r}"]]
-    assert f.reason.tolist() == [
-        "「总营业收入（亿元）」的值「约30亿左右」含“约”“左右”等约数用语，不能作为确切数值，按缺失处理；请填写确切数值",
-        "「总营业收入（亿元）」的值「30 40」中数字之间有空格，无法确定是一个数还是几个数，按缺失处理；请删除空格后填写一个确切数值",
-    ]
+    b = load_batch(raw, {"intake": {"approximate_numbers": policy}}, progress=False)
+    rej = _rej(b)
+    assert rej[["field", "cell", "sheet", "applicant_id"]].values.tolist() == [
+        ["total_revenue_2023", f"C{r}", "申请书", "E-GD-01"], ["total_revenue_2024", f"D{r}", "申请书", "E-GD-01"]]
+    approx, spaced = rej.iloc[0], rej.iloc[1]
+    assert (spaced.scope, spaced.reason) == (
+        "field", "「总营业收入（亿元）」的值「30 40」中数字之间有空格，无法确定是一个数还是几个数，按缺失处理；请删除空格后填写一个确切数值")
     a = b.applicants.set_index("applicant_id").loc["E-GD-01"]
-    assert np.isnan(a.total_revenue_2023) and np.isnan(a.total_revenue_2024) and a.total_revenue_2025 == 1234.0
-    log = b.cleaning_log[(b.cleaning_log.applicant_id == "E-GD-01") & (b.cleaning_log.field == "total_revenue_2025")]
-    assert log[["raw", "clean", "rule"]].values.tolist() == [["1 234", "1234.0", "thousands_separator"]]
+    assert np.isnan(a.total_revenue_2024) and a.total_revenue_2025 == 1234.0
+    if policy == "flag":  # read as 30, and reported: never silently an exact figure
+        assert (approx.scope, approx.reason) == (
+            "reconcile", "「总营业收入（亿元）」的值「约30亿左右」含“约”“左右”等约数用语，已按约数 30 读取；请核实并填写确切数值")
+        assert a.total_revenue_2023 == 30.0
+    else:
+        assert (approx.scope, approx.reason) == (
+            "field", "「总营业收入（亿元）」的值「约30亿左右」含“约”“左右”等约数用语，不能作为确切数值，按缺失处理；请填写确切数值")
+        assert np.isnan(a.total_revenue_2023)
+    log = b.cleaning_log[b.cleaning_log.applicant_id == "E-GD-01"].set_index("field")
+    assert log.loc["total_revenue_2025", ["raw", "clean", "rule"]].tolist() == ["1 234", "1234.0", "thousands_separator"]
+    assert ("total_revenue_2023" in log.index) == (policy == "flag")
