@@ -50,6 +50,7 @@ __all__ = [
     "compare_methods",
     "MethodComparison",
     "selection_places",
+    "unranked_lines",
     "configure_parser",
     "run_cli",
 ]
@@ -76,6 +77,28 @@ def _weights(cfg: Mapping[str, Any]) -> tuple[float, float]:
 
 def _group_by(cfg: Mapping[str, Any]) -> list[str]:
     return list(cfg["ranking"]["group_by"])
+
+
+def _whole(value: Any, what: str, minimum: int) -> int:
+    """``value`` as an int of at least ``minimum``; ValueError (Chinese) naming ``what`` otherwise."""
+    ok = not isinstance(value, bool)
+    try:
+        n = int(value)
+        ok = ok and n == float(value)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or n < minimum:
+        raise ValueError(f"{what}须为不小于 {minimum} 的整数，而不是“{value}”")
+    return n
+
+
+def _stability_args(cfg: Mapping[str, Any], n_boot: Any = None, seed: Any = None) -> tuple[int, int]:
+    """The bootstrap size and seed (arguments, else ``ranking.stability``), checked."""
+    scfg = cfg["ranking"]["stability"]
+    n_boot = _whole(n_boot if n_boot is not None else scfg["n_boot"],
+                    "稳定性自助抽样次数（--n-boot 或 ranking.stability.n_boot）", 1)
+    seed = _whole(seed if seed is not None else scfg["seed"], "随机种子（--seed 或 ranking.stability.seed）", 0)
+    return n_boot, seed
 
 
 def selection_places(domain: str, category: str, config: Any = None) -> int:
@@ -515,7 +538,8 @@ def rank_stability(
     method : str, optional
         Aggregation method (default ``ranking.aggregation.default_method``).
     n_boot, seed : int, optional
-        Override the configured values.
+        Override the configured values (``n_boot`` at least 1, ``seed`` at least 0:
+        anything else is a ValueError with a Chinese message).
 
     Returns
     -------
@@ -558,8 +582,7 @@ def rank_stability(
     """
     cfg = _cfg(config)
     scfg = cfg["ranking"]["stability"]
-    n_boot = int(n_boot if n_boot is not None else scfg["n_boot"])
-    seed = int(seed if seed is not None else scfg["seed"])
+    n_boot, seed = _stability_args(cfg, n_boot, seed)
     method = method or cfg["ranking"]["aggregation"]["default_method"]
     rng = np.random.default_rng(seed)
     # the draws are picked with their own stream: the expert bootstrap does not depend on them
@@ -720,8 +743,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="输出目录（默认与 --processed 相同）")
     parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖默认配置）")
     parser.add_argument("--method", default=None, help="专家评分汇总方法：mean / median / trimmed_mean / zscore / offsets（默认见 ranking.yaml）")
-    parser.add_argument("--n-boot", type=int, default=None, help="稳定性自助抽样次数（默认见 ranking.yaml）")
-    parser.add_argument("--seed", type=int, default=None, help="随机种子（默认见 ranking.yaml）")
+    parser.add_argument("--n-boot", default=None, help="稳定性自助抽样次数，不小于 1 的整数（默认见 ranking.yaml）")
+    parser.add_argument("--seed", default=None, help="随机种子，非负整数（默认见 ranking.yaml）")
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -736,7 +759,12 @@ def run_cli(args: argparse.Namespace) -> int:
     ``expert_aggregate``, ``reliability``, ``expert_flags``, ``final_ranking`` (with the
     stability columns), ``method_comparison`` and ``method_tau`` (``.parquet``).
 
-    Returns 0, or 1 after a Chinese message on stderr for a missing or unusable input.
+    Prints (stderr) the applicants left unranked (no expert score or no objective score),
+    by domain × category with their names (from ``applicants.parquet`` when present),
+    and the number selected against the places.
+
+    Returns 0, or 1 after a Chinese message on stderr for a missing or unusable input or
+    option (``--n-boot`` below 1, a negative ``--seed``, an unknown ``--method``).
     """
     from tqdm import tqdm
 
@@ -752,6 +780,7 @@ def run_cli(args: argparse.Namespace) -> int:
             return 1
     try:
         cfg = _cfg(getattr(args, "config", None))
+        n_boot, seed = _stability_args(cfg, args.n_boot, args.seed)
         expert_scores = pd.read_parquet(processed / "expert_scores.parquet")
         composite = pd.read_parquet(processed / "scores.parquet")
         samples_path = processed / "composite_samples.parquet"
@@ -762,7 +791,7 @@ def run_cli(args: argparse.Namespace) -> int:
             rec = None
         method = args.method or cfg["ranking"]["aggregation"]["default_method"]
         out_dir.mkdir(parents=True, exist_ok=True)
-        steps = tqdm(total=6, desc="最终排名", file=sys.stderr, disable=None)
+        steps = tqdm(total=6, desc="最终排名", unit="步", file=sys.stderr, disable=None)
         agg = aggregate(expert_scores, method, cfg, recusals=rec)
         agg.to_parquet(out_dir / "expert_aggregate.parquet", index=False)
         steps.update()
@@ -776,7 +805,7 @@ def run_cli(args: argparse.Namespace) -> int:
         issues = pd.read_parquet(issues_path) if issues_path.exists() else None
         final = final_ranking(composite, agg, cfg, method=method, issues=issues)
         steps.update()
-        stab = rank_stability(expert_scores, composite, samples, cfg, method=method, recusals=rec, n_boot=args.n_boot, seed=args.seed)
+        stab = rank_stability(expert_scores, composite, samples, cfg, method=method, recusals=rec, n_boot=n_boot, seed=seed)
         final = final.merge(stab[["applicant_id", "rank_low", "rank_median", "rank_high", "p_selected", "stability"]], on="applicant_id", how="left")
         final.to_parquet(out_dir / "final_ranking.parquet", index=False)
         steps.update()
@@ -788,6 +817,63 @@ def run_cli(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"nebase rank：{exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
-    n_sel = int(final["selected"].sum())
-    print(f"最终排名完成：{len(final)} 个申报单位，入选 {n_sel} 个；结果写入 {out_dir}", file=sys.stderr)
+    for line in unranked_lines(final, cfg, _applicant_names(processed), out_dir):
+        print(line, file=sys.stderr)
     return 0
+
+
+def _applicant_names(processed: Path) -> pd.DataFrame | None:
+    """``applicant_id, name`` of ``applicants.parquet`` (``nebase ingest``), when present."""
+    path = processed / "applicants.parquet"
+    if not path.exists():
+        return None
+    a = pd.read_parquet(path)
+    return a[["applicant_id", "name"]] if {"applicant_id", "name"} <= set(a.columns) else None
+
+
+def unranked_lines(final: pd.DataFrame, config: Any = None, names: pd.DataFrame | None = None,
+                   out_dir: Any = None) -> list[str]:
+    """Chinese summary of a final ranking: applicants ranked, unranked (listed by domain ×
+    category with the reason) and selected against the places.
+
+    Parameters
+    ----------
+    final : DataFrame
+        :func:`final_ranking` output.
+    names : DataFrame, optional
+        ``applicant_id, name`` to print beside the ids.
+    out_dir : path, optional
+        Named in the last line.
+
+    Examples
+    --------
+    >>> comp = pd.DataFrame({"applicant_id": ["A", "B", "C"], "domain": "软件",
+    ...                      "category": "park", "score": [80.0, 60.0, 70.0]})
+    >>> agg = pd.DataFrame({"applicant_id": ["A", "B"], "criterion": "total",
+    ...                     "score": [70.0, 90.0], "score_100": [70.0, 90.0]})
+    >>> cfg = {"ranking": {"selection": {"default": {"park": 2}}, "tie_break": ["expert"]}}
+    >>> for line in unranked_lines(final_ranking(comp, agg, cfg), cfg):
+    ...     print(line)
+    未排名的申报对象 1 个（不参与入选）：
+      软件·示范园区 1 个：C（缺少专家评分）
+    最终排名完成：3 个申报单位，已排名 2 个，未排名 1 个；入选 2 个（名额共 2 个）
+    """
+    from nebase_analysis.experts.pipeline import applicant_group_lines
+
+    cfg = _cfg(config)
+    gcols = _group_by(cfg)
+    out = final.copy()
+    if names is not None:
+        out = out.merge(names.drop_duplicates("applicant_id"), on="applicant_id", how="left")
+    un = out[out["rank"].isna()]
+    un = un.assign(why=un["note"].fillna("").map(lambda t: t.split("；")[0].removesuffix("，未排名") or "缺少得分"))
+    lines = []
+    if len(un):
+        lines.append(f"未排名的申报对象 {len(un)} 个（不参与入选）：")
+        lines += applicant_group_lines(un, cfg, detail="why", limit=None)
+    places = out.groupby(gcols, dropna=False)["places"].first().dropna()
+    n_sel = int(out["selected"].sum())
+    where = f"；结果写入 {out_dir}" if out_dir is not None else ""
+    lines.append(f"最终排名完成：{len(out)} 个申报单位，已排名 {len(out) - len(un)} 个，未排名 {len(un)} 个；"
+                 f"入选 {n_sel} 个（名额共 {int(places.sum())} 个）{where}")
+    return lines

@@ -51,8 +51,8 @@ def test_weights_and_hand_computed_final():
     assert r["rank"].to_dict() == {"B": 1, "A": 2, "C": 3}
     assert r["selected"].to_dict() == {"B": True, "A": False, "C": False}
     assert r["places"].tolist() == [1, 1, 1]
-    # 50/50 weights (normalised from 1:1) reverse A and B
-    r2 = ranking.final_ranking(comp, agg, _cfg(weights={"objective": 1, "expert": 1})).set_index("applicant_id")
+    # 50/50 weights reverse A and B
+    r2 = ranking.final_ranking(comp, agg, _cfg(weights={"objective": 0.5, "expert": 0.5})).set_index("applicant_id")
     assert r2.loc["A", "final"] == pytest.approx(75.0) and r2.loc["B", "final"] == pytest.approx(75.0)
     assert r2.loc["B", "rank"] == 1 and r2.loc["B", "decided_by"] == "expert"
 
@@ -399,3 +399,51 @@ def test_cli_rank_reads_issues(tmp_path, capsys):
     final = pd.read_parquet(tmp_path / "final_ranking.parquet").set_index("applicant_id")
     assert final.loc[aid, "n_errors"] == 2 and final["needs_review"].sum() == 1 and final.loc[aid, "needs_review"]
     assert final["n_errors"].sum() == 2
+
+
+def test_cli_rank_lists_unranked_applicants_by_group(tmp_path, capsys):
+    """Whole panels without expert scores: the applicants left unranked are listed with names and
+    reason by domain × category, and the selection is reported against the places (here 8:
+    1 park + 3 enterprises in each of the two domains, composite.yaml)."""
+    from nebase_analysis.cli import main
+
+    comp = _write_inputs(tmp_path)
+    lost = ["P-RJ-00", "P-RJ-01", "P-RJ-02", "P-RJ-03", "E-HT-02"]
+    s = pd.read_parquet(tmp_path / "expert_scores.parquet")
+    s[~s["applicant_id"].isin(lost)].to_parquet(tmp_path / "expert_scores.parquet", index=False)
+    comp.assign(name=comp["applicant_id"] + "名称")[["applicant_id", "name"]].to_parquet(tmp_path / "applicants.parquet")
+    assert main(["rank", "--processed", str(tmp_path), "--n-boot", "20"]) == 0
+    err = capsys.readouterr().err
+    assert "未排名的申报对象 5 个（不参与入选）：" in err
+    assert ("  软件·示范园区 4 个：P-RJ-00 P-RJ-00名称（缺少专家评分）、P-RJ-01 P-RJ-01名称（缺少专家评分）、"
+            "P-RJ-02 P-RJ-02名称（缺少专家评分）、P-RJ-03 P-RJ-03名称（缺少专家评分）") in err.splitlines()
+    assert "  商业航天·示范企业 1 个：E-HT-02 E-HT-02名称（缺少专家评分）" in err.splitlines()
+    final = pd.read_parquet(tmp_path / "final_ranking.parquet")
+    assert final["rank"].isna().sum() == 5 and final["selected"].sum() == 7
+    assert f"最终排名完成：20 个申报单位，已排名 15 个，未排名 5 个；入选 7 个（名额共 8 个）；结果写入 {tmp_path}" in err
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--n-boot", "0", "稳定性自助抽样次数（--n-boot 或 ranking.stability.n_boot）须为不小于 1 的整数，而不是“0”"),
+    ("--n-boot", "-5", "稳定性自助抽样次数（--n-boot 或 ranking.stability.n_boot）须为不小于 1 的整数，而不是“-5”"),
+    ("--n-boot", "2.5", "稳定性自助抽样次数（--n-boot 或 ranking.stability.n_boot）须为不小于 1 的整数，而不是“2.5”"),
+    ("--seed", "-1", "随机种子（--seed 或 ranking.stability.seed）须为不小于 0 的整数，而不是“-1”"),
+])
+def test_cli_rank_bad_numeric_options_are_chinese_errors(tmp_path, capsys, option, value, message):
+    from nebase_analysis.cli import main
+
+    _write_inputs(tmp_path)
+    assert main(["rank", "--processed", str(tmp_path), option, value]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == f"nebase rank：{message}" and "Traceback" not in err
+    assert not (tmp_path / "final_ranking.parquet").exists() and not (tmp_path / "expert_aggregate.parquet").exists()
+
+
+def test_rank_stability_refuses_zero_replicates():
+    comp = _comp([("A", 80.0), ("B", 60.0)])
+    s = _raw({"A": [("e1", {"tasks": 20})], "B": [("e1", {"tasks": 10})]})
+    with pytest.raises(ValueError, match="须为不小于 1 的整数，而不是“0”"):
+        ranking.rank_stability(s, comp, config=_cfg(), n_boot=0)
+    bad = load_config({"ranking": {"selection": {"default": {"park": 1}}, "stability": {"n_boot": 0}}})
+    with pytest.raises(ValueError, match="ranking.stability.n_boot"):
+        ranking.rank_stability(s, comp, config=bad)
