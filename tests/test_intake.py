@@ -302,7 +302,7 @@ def _files_of(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder.parent.parent).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize("second", ["广东省（补报）", "广东"])
+@pytest.mark.parametrize("second", ["广东省（补报）", "广东", "第二批"])  # 第二批: the province from its summary
 def test_second_folder_of_a_province_is_reported_not_merged(raw, second):
     apps = raw / "applications"
     shutil.copytree(apps / "广东省", apps / second)
