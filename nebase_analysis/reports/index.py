@@ -21,7 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from nebase_analysis.config import category_labels, resolve_config
 
-__all__ = ["sha256_file", "config_hash", "dotted", "package_version", "provenance", "combined_sha256", "footer_html", "write_index"]
+__all__ = ["sha256_file", "config_hash", "dotted", "package_version", "provenance", "config_value_text", "combined_sha256",
+           "footer_html", "write_index"]
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -120,7 +121,9 @@ def provenance(
     -------
     dict
         ``inputs`` (list of ``{"path", "sha256", "bytes"}`` sorted by path),
-        ``config_sha256``, ``config_values`` (``reports.footer_keys`` → value),
+        ``config_sha256``, ``config_values`` (``reports.footer_keys`` → value; None where
+        not configured), ``config_labels`` (→ Chinese name), ``config_text`` (→ the value in
+        Chinese words, :func:`config_value_text`),
         ``version``, ``generated_at``.
     """
     cfg = resolve_config(config)
@@ -141,25 +144,66 @@ def provenance(
                 shown = f
         rows.append({"path": shown.as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size})
     rows.sort(key=lambda r: r["path"])
-    values = {k: dotted(cfg, k, "（未配置）") for k in cfg["reports"]["footer_keys"]}
+    values = {k: dotted(cfg, k, None) for k in cfg["reports"]["footer_keys"]}
     names = cfg["reports"].get("footer_labels") or {}
-    method_labels = cfg["reports"]["labels"]["methods"]
     return {
         "inputs": rows,
         "config_sha256": config_hash(cfg),
         "config_values": values,
-        # Chinese names of the keys, and of a value that is an aggregation method
+        # Chinese names of the keys, and each value worded in Chinese
         "config_labels": {k: names.get(k, k) for k in values},
-        "value_labels": {k: method_labels[v] for k, v in values.items() if isinstance(v, str) and v in method_labels},
+        "config_text": {k: config_value_text(k, v, cfg) for k, v in values.items()},
         "version": package_version(),
         "generated_at": when or datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
     }
 
 
-def _value_text(v: Any) -> str:
-    if isinstance(v, (Mapping, list, tuple)):
-        return json.dumps(_canonical(v), ensure_ascii=False, sort_keys=True)
-    return str(v)
+def config_value_text(key: str, value: Any, config: Mapping[str, Any] | None = None) -> str:
+    """A configuration value as a ministry reader reads it: Chinese words, no JSON.
+
+    Keys and values are named by ``reports.footer_terms``, the category labels of
+    ``fields.yaml`` and ``reports.labels.methods``; a value of a key listed in
+    ``reports.footer_percent`` is a percentage. A mapping reads ``键：值；键：值`` (nested:
+    ``键 值、键 值``), a list ``甲、乙``, a missing value ``（未配置）``.
+
+    Examples
+    --------
+    >>> config_value_text("ranking.weights", {"objective": 0.4, "expert": 0.6})
+    '客观评分：40%；专家评分：60%'
+    >>> config_value_text("provinces.quotas", {"major": {"park": 2, "enterprise": 20}, "other": {"park": 1, "enterprise": 10}})
+    '经济大省：园区 2、企业 20；其他省份：园区 1、企业 10'
+    >>> config_value_text("composite.aggregation", {"indicators": "arithmetic", "dimensions": "geometric", "zero_floor": 1.0})
+    '指标汇总：算术平均；维度汇总：几何平均；几何/调和平均的零值下限：1'
+    >>> config_value_text("ranking.aggregation.default_method", "trimmed_mean"), config_value_text("x", None)
+    ('去掉最高最低分', '（未配置）')
+    """
+    cfg = resolve_config(config)
+    rcfg = cfg["reports"]
+    terms = {**rcfg["labels"]["methods"], **category_labels(cfg), **(rcfg.get("footer_terms") or {})}
+    yes_no = {True: rcfg["labels"].get("yes", "是"), False: rcfg["labels"].get("no", "否")}
+    percent = key in (rcfg.get("footer_percent") or [])
+
+    def word(v: Any) -> str:
+        return terms.get(v, str(v)) if isinstance(v, str) else str(v)
+
+    def text(v: Any, depth: int) -> str:
+        if v is None:
+            return "（未配置）"
+        if isinstance(v, bool):
+            return yes_no[v]
+        if isinstance(v, (int, float)):
+            return f"{v * 100:.4g}%" if percent else f"{v:g}"
+        if isinstance(v, Mapping):
+            if not v:
+                return "无"
+            if depth == 0:
+                return "；".join(f"{word(k)}：{text(x, 1)}" for k, x in v.items())
+            return "、".join(f"{word(k)} {text(x, depth + 1)}" for k, x in v.items())
+        if isinstance(v, (list, tuple)):
+            return "、".join(text(x, depth + 1) for x in v) if v else "无"
+        return word(v)
+
+    return text(value, 0)
 
 
 def combined_sha256(inputs: Sequence[Mapping[str, Any]]) -> str:
@@ -188,10 +232,10 @@ def footer_html(prov: Mapping[str, Any]) -> str:
         f"<tr><td>软件版本</td><td>nebase-analysis {e(prov['version'])}</td></tr>",
         f"<tr><td>配置校验值</td><td><code>sha256:{e(prov['config_sha256'])}</code></td></tr>",
     ]
-    names, value_labels = prov.get("config_labels", {}), prov.get("value_labels", {})
+    names, texts = prov.get("config_labels", {}), prov.get("config_text", {})
     for k, v in prov["config_values"].items():
-        shown = f"{value_labels[k]}（<code>{e(_value_text(v))}</code>）" if k in value_labels else f"<code>{e(_value_text(v))}</code>"
-        lines.append(f"<tr><td>{e(names.get(k, k))}</td><td>{shown} <span class=\"nb-key\">{e(k)}</span></td></tr>")
+        shown = texts[k] if k in texts else config_value_text(k, v)
+        lines.append(f"<tr><td>{e(names.get(k, k))}</td><td>{e(shown)} <span class=\"nb-key\">{e(k)}</span></td></tr>")
     lines.append(f"<tr><td>输入文件</td><td>{len(inputs)} 个，合并校验值 <code>sha256:{e(combined_sha256(inputs))}</code></td></tr>")
     lines.append("</table>")
     if inputs:
