@@ -306,6 +306,38 @@ def test_index_guides_and_links_data_checks(small):
     rows = re.findall(r"<tr><td>([^<]+)</td><td>\d+</td><td><code>([0-9a-f]{64})</code></td></tr>", footer)
     assert len(rows) == n_files and footer.index("<details class=\"nb-inputs\"") < footer.index(rows[0][1])
     assert f"sha256:{combined_sha256([{'path': html.unescape(p), 'sha256': h} for p, h in rows])}" in footer
+    # configuration values worded in Chinese (no JSON), with the configuration checksum
+    from nebase_analysis.reports.index import config_hash
+
+    for page in (index[index.index('<footer class="nb-footer">'):], footer):
+        assert f"<code>sha256:{config_hash()}</code>" in page
+        assert "<tr><td>最终得分权重</td><td>客观评分：40%；专家评分：60% " in page
+        assert "<tr><td>推荐名额</td><td>经济大省：园区 2、企业 20；其他省份：园区 1、企业 10 " in page
+        assert "<tr><td>专家评分汇总方法</td><td>去掉最高最低分 " in page
+        assert "&quot;" not in page and "{" not in page.split("<details")[0]
+
+
+def test_footer_words_configuration_values_in_chinese():
+    from nebase_analysis.reports.index import config_value_text, footer_html, provenance
+
+    cfg = load_config({"ranking": {"weights": {"objective": 0.25, "expert": 0.75}},
+                       "composite": {"aggregation": {"dimensions": "geometric", "zero_floor": 0.5}},
+                       "provinces": {"major_economic": []}})
+    prov = provenance([], cfg, when="2026-05-01T10:00:00+08:00")
+    assert prov["config_text"] == {
+        "provinces.major_economic": "无",
+        "provinces.quotas": "经济大省：园区 2、企业 20；其他省份：园区 1、企业 10",
+        "ranking.weights": "客观评分：25%；专家评分：75%",
+        "composite.aggregation": "指标汇总：算术平均；维度汇总：几何平均；几何/调和平均的零值下限：0.5",
+        "ranking.aggregation.default_method": "去掉最高最低分",
+    }
+    page = footer_html(prov)
+    assert "<tr><td>最终得分权重</td><td>客观评分：25%；专家评分：75% <span class=\"nb-key\">ranking.weights</span></td></tr>" in page
+    assert f"<code>sha256:{prov['config_sha256']}</code>" in page and "nebase-analysis " in page
+    assert "&quot;" not in page and "arithmetic" not in page
+    # values the terms do not know are shown as they are; booleans and missing values in words
+    assert config_value_text("x.y", {"a": True, "b": [1, 2.5], "c": None}, cfg) == "a：是；b：1、2.5；c：（未配置）"
+    assert config_value_text("x.y", "median", cfg) == "中位数"
 
 
 def test_partial_run_keeps_every_report_on_the_index(small, tmp_path):
@@ -404,3 +436,45 @@ def test_ranking_report_shows_unresolved_errors_when_the_ranking_has_them(small,
     old = (small / "run1" / "reports" / "ranking" / f"{DOMAIN_ID}-enterprise.html").read_text(encoding="utf-8")
     if "n_errors" not in pd.read_parquet(small / "run1" / "processed" / "final_ranking.parquet").columns:
         assert "待核实错误" not in old
+
+
+def test_rank_interval_chart_legend_covers_no_marker_and_repeated_names_are_told_apart():
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from nebase_analysis.reports import charts
+
+    with matplotlib.rc_context():
+        _check_rank_interval_chart(charts, plt, charts.setup_notebook())  # the notebooks' font and backend
+
+
+def _check_rank_interval_chart(charts, plt, cfg):
+    statuses = list(cfg["reports"]["charts"]["status_colors"])
+    n = 41
+    frame = pd.DataFrame({"applicant_id": [f"E-ZJ-{i:02d}" for i in range(1, n + 1)],
+                          "name": [f"企业{i}" for i in range(1, n + 1)], "province": "浙江省",
+                          "rank": range(1, n + 1), "stability": [statuses[min(i // 14, len(statuses) - 1)] for i in range(n)]})
+    frame["rank_low"], frame["rank_high"] = frame["rank"] - 1, frame["rank"] + 2
+    # the case of the review: two applicants of two provinces with one name; and a name repeated within a province
+    frame.loc[0, ["applicant_id", "name", "province"]] = ["E-JL-01", "桐乡源力人工智能有限公司", "吉林省"]
+    frame.loc[11, "name"] = "桐乡源力人工智能有限公司"
+    frame.loc[[5, 6], "name"] = "同名公司"
+    fig = charts.rank_intervals(frame, label="name", rank="rank", low="rank_low", high="rank_high", status="stability",
+                                title="名次区间", config=cfg)
+    try:
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert labels[0] == "桐乡源力人工智能有限公司（吉林）" and labels[11] == "桐乡源力人工智能有限公司（浙江）"
+        assert labels[5:7] == ["同名公司（浙江 · E-ZJ-06）", "同名公司（浙江 · E-ZJ-07）"]
+        assert labels[1] == "企业2" and len(set(labels)) == n
+        # the legend lies outside the plotting area: no marker (the last one, rank 41, included) is under it
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.x0 >= ax.get_window_extent(renderer).x1
+        marks = ax.transData.transform(frame[["rank"]].assign(y=range(n)).to_numpy(dtype=float))
+        assert not any(legend.contains(x, y) for x, y in marks)
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == statuses
+        assert charts.figure_png(fig, cfg)[:4] == b"\x89PNG"  # every label drawable (CJK font), legend kept in the image
+    finally:
+        plt.close(fig)

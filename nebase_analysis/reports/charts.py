@@ -35,6 +35,7 @@ __all__ = [
     "heatmap",
     "box_by_group",
     "rank_intervals",
+    "distinct_labels",
     "radar",
     "RadarRenderer",
     "show_png",
@@ -261,8 +262,59 @@ def box_by_group(values: Mapping[str, Sequence[float]], *, title: str, ylabel: s
     return fig
 
 
+def distinct_labels(frame, label: str = "name", *, province: str = "province", applicant_id: str = "applicant_id",
+                    config=None) -> list[str]:
+    """Chart labels that tell applicants apart: a repeated name gets its province, then its id.
+
+    A name shown once stays as it is. A name shared by several rows gets the short name of
+    each row's province (``provinces.yaml`` ``short``), e.g. ``某公司（吉林）`` and
+    ``某公司（浙江）``; where the name and province are both shared (or the province is
+    unknown), the applicant id as well. Columns absent from ``frame`` are skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"applicant_id": ["E-JL-01", "E-ZJ-12", "E-ZJ-13", "E-ZJ-14"],
+    ...                   "name": ["甲公司", "甲公司", "乙公司", "乙公司"], "province": ["吉林省", "浙江省", "浙江省", "浙江省"]})
+    >>> distinct_labels(f)
+    ['甲公司（吉林）', '甲公司（浙江）', '乙公司（浙江 · E-ZJ-13）', '乙公司（浙江 · E-ZJ-14）']
+    """
+    from nebase_analysis.config import province_table
+
+    names = [str(v) for v in frame[label]]
+    repeated = {n for n in names if names.count(n) > 1}
+    if not repeated:
+        return names
+    cfg = resolve_config(config)
+    pt = province_table(cfg)
+    short = dict(zip(pt["name"], pt["short"]))
+    provs = [short.get(v, v) if isinstance(v, str) and v else None for v in frame[province]] if province in frame else [None] * len(names)
+    ids = [str(v) for v in frame[applicant_id]] if applicant_id in frame else [None] * len(names)
+    pairs = list(zip(names, provs))
+    out = []
+    for n, p, i in zip(names, provs, ids):
+        if n not in repeated:
+            out.append(n)
+            continue
+        parts = [p] if p else []
+        if (not p or pairs.count((n, p)) > 1) and i:
+            parts.append(i)
+        out.append(f"{n}（{' · '.join(parts)}）" if parts else n)
+    return out
+
+
+def _legend_outside(ax, **kwargs):
+    """A legend to the right of the plotting area, where it cannot cover a bar or a marker."""
+    return ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False, **kwargs)
+
+
 def rank_intervals(frame, *, label: str, rank: str, low: str, high: str, status: str | None = None, title: str, config=None):
-    """Ranks with their intervals as horizontal error bars, coloured by selection status."""
+    """Ranks with their intervals as horizontal error bars, coloured by selection status.
+
+    The applicants are labelled by :func:`distinct_labels` (a repeated ``label`` gets its
+    province, then its id, where ``frame`` has ``province`` / ``applicant_id``); the status
+    legend sits outside the plotting area, to the right.
+    """
     import numpy as np
 
     cfg = resolve_config(config)
@@ -276,7 +328,7 @@ def rank_intervals(frame, *, label: str, rank: str, low: str, high: str, status:
     cols = [colors.get(s, "#1f5fa8") for s in frame[status]] if status else ["#1f5fa8"] * n
     for i in range(n):
         ax.errorbar(r[i], y[i], xerr=[[max(r[i] - lo[i], 0)], [max(hi[i] - r[i], 0)]], fmt="o", color=cols[i], ms=4, capsize=2)
-    ax.set_yticks(y, [str(s) for s in frame[label]], fontsize=8)
+    ax.set_yticks(y, distinct_labels(frame, label, config=cfg), fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("名次（点：最终名次；线：名次区间）")
     if status:
@@ -284,7 +336,7 @@ def rank_intervals(frame, *, label: str, rank: str, low: str, high: str, status:
 
         handles = [Line2D([], [], marker="o", ls="", color=c, label=s) for s, c in colors.items() if s in set(frame[status])]
         if handles:
-            ax.legend(handles=handles, fontsize=8, loc="lower right")
+            _legend_outside(ax, handles=handles)
     ax.set_title(title)
     return fig
 
@@ -423,7 +475,7 @@ def html_link(href: str, text: str):
 
 
 def stacked_barh(wide, *, title: str, xlabel: str = "", config=None):
-    """Horizontal stacked bars: rows of ``wide`` are bars, columns the stacked parts (legend)."""
+    """Horizontal stacked bars: rows of ``wide`` are bars, columns the stacked parts (legend, right of the bars)."""
     import numpy as np
 
     cfg = resolve_config(config)
@@ -437,7 +489,7 @@ def stacked_barh(wide, *, title: str, xlabel: str = "", config=None):
         left = left + v
     ax.set_yticks(range(n), [str(s) for s in wide.index], fontsize=8)
     ax.invert_yaxis()
-    ax.legend(fontsize=8, loc="lower right")
+    _legend_outside(ax)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     return fig
