@@ -1,8 +1,8 @@
 """Final ranking: the composite (objective) score and the expert score combined.
 
 ``final = w_objective * composite score + w_expert * aggregated expert total`` (both 0-100,
-weights from ``ranking.weights``, normalised to sum to 1), ranked within each peer group
-(``ranking.group_by``: domain × category).
+weights from ``ranking.weights``, which must sum to 1: checked with the configuration),
+ranked within each peer group (``ranking.group_by``: domain × category).
 
 Tie-break (deterministic, documented in ``ranking.yaml``)
     Applicants are ordered by the final score, then by each key of ``ranking.tie_break``
@@ -67,12 +67,9 @@ def _cfg(config: Any) -> dict[str, Any]:
 
 
 def _weights(cfg: Mapping[str, Any]) -> tuple[float, float]:
+    """``(w_objective, w_expert)``; non-negative and summing to 1 (``config.check_config``)."""
     w = cfg["ranking"]["weights"]
-    wo, we = float(w["objective"]), float(w["expert"])
-    if wo < 0 or we < 0 or wo + we <= 0:
-        raise ValueError(f"ranking.weights 须为非负且不全为零：objective={wo}, expert={we}")
-    s = wo + we
-    return wo / s, we / s
+    return float(w["objective"]), float(w["expert"])
 
 
 def _group_by(cfg: Mapping[str, Any]) -> list[str]:
