@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import re
 import sys
 
@@ -161,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:  # a stage's own configuration check, where the stage does not report it
         print(f"nebase {name}：{exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
