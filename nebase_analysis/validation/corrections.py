@@ -127,7 +127,8 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
         ``province, applicant_id, name, scope, file`` (file name), ``path, sheet, cell,
         field, field_label`` (Chinese), ``value`` (as typed, text), ``reason`` (Chinese,
         as intake gave it), ``in_issues`` (False here; see :func:`mark_in_issues`), in the
-        province order of ``provinces.yaml``, then scope, then file (intake's order within).
+        province order of ``provinces.yaml`` (the unattributed last), then scope, then path
+        (intake's order within a file).
 
     Examples
     --------
