@@ -71,10 +71,46 @@ def translate_argparse_error(message: str) -> str:
 
 
 class ChineseHelpFormatter(argparse.HelpFormatter):
-    """Help text with a Chinese usage line (``用法：``)."""
+    """Help text with a Chinese usage line (``用法：``) and Chinese placeholders (``cli.yaml``)."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
         return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def _metavar(self, action, default: str) -> str:
+        from nebase_analysis.config import load_config
+
+        return load_config()["cli"]["metavars"].get(action.dest, default)
+
+    def _get_default_metavar_for_optional(self, action):
+        return self._metavar(action, super()._get_default_metavar_for_optional(action))
+
+    def _get_default_metavar_for_positional(self, action):
+        return self._metavar(action, super()._get_default_metavar_for_positional(action))
+
+    # argparse aligns the help column by len(); a Chinese character takes two columns
+    def add_argument(self, action):
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            shown = _display_width(self._format_action_invocation(action)) + self._current_indent
+            self._action_max_length = max(self._action_max_length, shown)
+
+    def _format_action(self, action):
+        text = super()._format_action(action)
+        header = self._format_action_invocation(action)
+        extra = _display_width(header) - len(header)
+        first, sep, rest = text.partition("\n")
+        end = first.find(header) + len(header)
+        gap = len(first) - len(first[end:].lstrip(" ")) - end  # spaces between header and help
+        if extra and header in first and gap > 2:
+            first = first[:end] + " " * max(2, gap - extra) + first[end + gap:]
+        return first + sep + rest
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters count two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
@@ -88,11 +124,11 @@ class ChineseArgumentParser(argparse.ArgumentParser):
     >>> p = ChineseArgumentParser(prog="nebase demo")
     >>> _ = p.add_argument("--out", required=True, help="输出目录")
     >>> print(p.format_help())
-    用法：nebase demo [-h] --out OUT
+    用法：nebase demo [-h] --out 输出目录
     <BLANKLINE>
     选项：
-      -h, --help  显示此帮助信息并退出
-      --out OUT   输出目录
+      -h, --help      显示此帮助信息并退出
+      --out 输出目录  输出目录
     <BLANKLINE>
     """
 

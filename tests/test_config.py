@@ -1,4 +1,5 @@
 """The configuration is data: counts and facts of the notice, read from the package YAML."""
+import re
 import subprocess
 import sys
 
@@ -210,6 +211,22 @@ def test_every_commands_help_is_chinese(capsys):
         assert out.startswith(f"用法：nebase {name} [-h]") and help_text in out, name
         assert "选项：\n  -h, --help" in out and "显示此帮助信息并退出" in out, name
         assert not any(w in out.lower() for w in english), (name, out)
+        assert not re.search(r"--[a-z-]+ [A-Z_]{2,}\b", out), (name, out)  # placeholders from cli.yaml, not OUT
+    ingest = _help_text("ingest")
+    assert "--out 输出目录  输出目录" in ingest and "--jobs 进程数      并行读取" in ingest  # aligned by display width
+
+
+def _help_text(name: str) -> str:
+    """``nebase <name> --help`` as text."""
+    import contextlib
+    import io
+
+    from nebase_analysis.cli import main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), pytest.raises(SystemExit):
+        main([name, "--help"])
+    return buf.getvalue()
 
 
 def test_command_line_errors_are_chinese(capsys):
