@@ -697,7 +697,7 @@ def _write_timings(results: Sequence[ReportResult], path: Path) -> None:
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``nebase report``."""
-    parser.add_argument("--only", action="append", metavar="TYPE",
+    parser.add_argument("--only", action="append",
                         help="只生成该类报告（可重复）：ranking, distribution, province, data_quality, expert_panel, profiles")
     parser.add_argument("--domain", help="只生成该领域的报告（领域名称、别名或代码）")
     parser.add_argument("--province", help="只生成该省份（或“全国”）的省份报告")
@@ -707,7 +707,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", default=None, help="原始申报材料目录（给出时计入校验值）")
     parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖包内默认配置）")
     parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
-    parser.add_argument("--timings", default=None, metavar="CSV", help="把每份报告的用时写入此 CSV 文件")
+    parser.add_argument("--timings", default=None, help="把每份报告的用时写入此 CSV 文件")
 
 
 def run_cli(args: argparse.Namespace) -> int:
