@@ -470,7 +470,7 @@ def test_unreadable_required_cells_from_real_intake(tmp_path):
         assert req.at[field, "reported"] == value
     assert res.rejected["in_issues"].tolist() == [True, True, True, False]  # the three cells told in the issues
     xz = openpyxl.load_workbook(tmp_path / "reports" / "corrections" / "西藏自治区.xlsx")
-    (row,) = list(xz["无法读取的文件与单元格"].iter_rows(min_row=3, values_only=True))
+    (row,) = list(xz["读取时发现的问题"].iter_rows(min_row=3, values_only=True))
     reason = batch.rejected.loc[batch.rejected.scope == "file", "reason"].item()
     assert row == ("文件无法读取", "E-XZ-01", "西藏高原氢能科技有限公司", next(iter(
         p.name for p in (tmp_path / "raw" / "applications" / "西藏自治区").glob("01_*.xlsx"))),

@@ -61,7 +61,7 @@ def test_validate_cli_end_to_end(processed, capsys):
     assert books == sorted(set(issues.province.dropna()))
     assert f"各省更正工作簿：{len(books)} 个" in out
     # nothing rejected at intake: said so, and no second sheet in any workbook
-    assert "读取阶段没有无法读取的文件或单元格" in out
+    assert "读取时没有发现问题（没有无法读取或需核实的内容）" in out
     import openpyxl
 
     for b in books:
@@ -154,9 +154,9 @@ def test_validate_tells_provinces_what_could_not_be_read(with_rejected):
     import openpyxl
 
     root, out = with_rejected
-    # 2 provinces; 7 passed on (1 file, 1 row, 4 cells of 北京市 + the 西藏 file), 3 cells told in the issues
+    # 2 provinces; 8 passed on (1 file, 1 row, 4 cells, 1 note to check of 北京市 + the 西藏 file), 3 cells told in the issues
     # (founded_date, is_high_tech, the taxes row), the file outside any province folder named
-    assert ("无法读取的内容已转给所在省份（2 个省份的更正工作簿）：文件无法读取 1 项，缺少申请书文件 1 项，单元格无法读取 4 项；"
+    assert ("读取时发现的问题已转给所在省份（2 个省份的更正工作簿）：文件无法读取 1 项，缺少申请书文件 1 项，单元格无法读取 4 项，需核实 1 项；"
             "其中 3 项为必填项，已在问题清单中说明（填报值无法读取）；另有 1 项无法确定所属省份（不在省份文件夹中），"
             "未写入更正工作簿，见 rejected.parquet") in out
     books = sorted(p.name for p in (root / "reports" / "corrections").glob("*.xlsx"))
@@ -176,14 +176,14 @@ def test_validate_tells_provinces_what_could_not_be_read(with_rejected):
     assert not issues.message.str.contains("成立日期未填写|高新技术企业未填写|税金总额（2023年）未填写").any()
 
     bj = openpyxl.load_workbook(root / "reports" / "corrections" / "北京市.xlsx")
-    assert bj.sheetnames == ["问题清单", "无法读取的文件与单元格"]
+    assert bj.sheetnames == ["问题清单", "读取时发现的问题"]
     main_sheet = bj["问题清单"]
-    assert main_sheet["A1"].value.endswith("；另有 2 项文件或单元格无法读取，见工作表“无法读取的文件与单元格”")
+    assert main_sheet["A1"].value.endswith("；另有读取时发现的问题 3 项，见工作表“读取时发现的问题”")
     told = {r[6]: (r[7], r[9]) for r in main_sheet.iter_rows(min_row=3, values_only=True)}
     assert told["founded_date"] == ("2026年13月1日", req.at["founded_date", "message"])
-    ws = bj["无法读取的文件与单元格"]
-    assert ws["A1"].value == ("北京市 无法读取的文件与单元格（缺少申请书文件 1 项，单元格无法读取 1 项）："
-                              "以下内容未能读入，请按“请更正”一列处理后重新报送")
+    ws = bj["读取时发现的问题"]
+    assert ws["A1"].value == ("北京市 读取时发现的问题（缺少申请书文件 1 项，单元格无法读取 1 项，需核实 1 项）："
+                              "以下内容未能读入或需要核实，请按“请更正”一列处理后重新报送")
     got = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
     assert got == [
         ["类型", "申报编号", "名称", "文件", "工作表", "单元格", "指标", "字段编号", "填报值", "原因", "请更正"],
@@ -192,11 +192,14 @@ def test_validate_tells_provinces_what_could_not_be_read(with_rejected):
         ["单元格无法读取", "E-BJ-01", "雁栖中和人工智能股份有限公司", "02_雁栖中和人工智能股份有限公司.xlsx", "申请书", "D40",
          "重点领域主导产品情况（2025 年销售收入占总营收前五位的产品）第1行·销售收入", "top_products.1.sales", "=SUM(D41:D45)",
          "单元格 D40 含公式 =SUM(D41:D45)，模板要求直接填写数值，该项未读取", "请按模板格式重新填写该单元格"],
+        ["需核实", "E-BJ-01", "雁栖中和人工智能股份有限公司", "02_雁栖中和人工智能股份有限公司.xlsx", None, None, "园区/企业名称",
+         "name", None, "申请书名称与推荐汇总表第 5 行「甲」不一致（按序号对应）",
+         "已读取；请核实，如有误请更正申请书或推荐汇总表后重新报送"],
     ]
     assert ws["I4"].data_type == "s"  # the formula as typed stays text
     xz = openpyxl.load_workbook(root / "reports" / "corrections" / "西藏自治区.xlsx")
     assert xz["问题清单"].max_row == 2 and xz["问题清单"]["A1"].value.startswith("西藏自治区 申报材料核查问题清单（共 0 条")
-    assert [list(r) for r in xz["无法读取的文件与单元格"].iter_rows(min_row=3, values_only=True)] == [
+    assert [list(r) for r in xz["读取时发现的问题"].iter_rows(min_row=3, values_only=True)] == [
         ["文件无法读取", None, None, "01_某某氢能科技有限公司.xlsx", None, None, None, None, None,
          "文件设有密码（已加密），无法读取；请取消密码后重新报送", "请按模板修正后重新报送该文件"]]
     for book in (bj, xz):
@@ -213,17 +216,17 @@ def test_data_quality_report_lists_what_could_not_be_read(with_rejected, tmp_pat
     s = run_reports(root / "processed", tmp_path / "reports", only=["data_quality"], jobs=1, progress=False)
     assert all(r.ok for r in s.results), [r.error for r in s.results]
     page = html.unescape((tmp_path / "reports" / "data_quality.html").read_text(encoding="utf-8"))
-    section = page[page.index(">无法读取的文件与单元格<"):page.index(">数据文档<")]
-    assert ("无法读取的内容已转给所在省份（2 个省份的更正工作簿）：文件无法读取 1 项，缺少申请书文件 1 项，单元格无法读取 4 项；"
+    section = page[page.index(">读取时发现的问题<"):page.index(">数据文档<")]
+    assert ("读取时发现的问题已转给所在省份（2 个省份的更正工作簿）：文件无法读取 1 项，缺少申请书文件 1 项，单元格无法读取 4 项，需核实 1 项；"
             "其中 3 项为必填项，已在问题清单中说明（填报值无法读取）；另有 1 项无法确定所属省份") in section
     rows = [re.findall(r"<t[dh]>(.*?)</t[dh]>", r) for r in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
     counts = rows[:rows.index(next(r for r in rows[1:] if r and r[0] == "省份"))]
-    assert counts == [["省份", "文件无法读取", "缺少申请书文件", "单元格无法读取", "其中列入问题清单", "合计"],
-                      ["北京市", "0", "1", "4", "3", "5"], ["西藏自治区", "1", "0", "0", "0", "1"],
-                      ["（未能确定省份）", "1", "0", "0", "0", "1"]]
+    assert counts == [["省份", "文件无法读取", "缺少申请书文件", "单元格无法读取", "需核实", "其中列入问题清单", "合计"],
+                      ["北京市", "0", "1", "4", "1", "3", "6"], ["西藏自治区", "1", "0", "0", "0", "0", "1"],
+                      ["（未能确定省份）", "1", "0", "0", "0", "0", "1"]]
     detail = rows[len(counts):]
     assert detail[0] == ["省份", "类型", "编号", "名称", "文件", "工作表", "单元格", "指标", "填报值", "原因", "列入问题清单"]
-    assert len(detail) == 1 + 7
+    assert len(detail) == 1 + 8
     assert ["北京市", "单元格无法读取", "E-BJ-01", "雁栖中和人工智能股份有限公司", "02_雁栖中和人工智能股份有限公司.xlsx", "申请书", "C16",
             "成立日期", "2026年13月1日", "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理", "是"] in detail
     assert detail[-1] == ["（未能确定省份）", "文件无法读取", "—", "—", "说明.docx", "—", "—", "—", "—",

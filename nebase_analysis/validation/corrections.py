@@ -4,7 +4,7 @@ read of what it sent, in Chinese, ready to send.
 ``<reports>/corrections/<省份>.xlsx``: sheet 问题清单, the issues sorted by applicant and
 severity (errors first); and, when intake rejected any of the province's files, summary
 rows or cells (``Batch.rejected``, ``rejected.parquet`` of ``nebase ingest``), a second
-sheet (``validation.yaml`` ``rejected_to_provinces.sheet``, 无法读取的文件与单元格) listing
+sheet (``validation.yaml`` ``rejected_to_provinces.sheet``, 读取时发现的问题) listing
 them with file, sheet, cell, field, the value as typed, the reason and what to do. A
 required value that could not be read is told once, in 问题清单 (its ``required_missing``
 issue says the value was unreadable, see :func:`unreadable_message`), not again in the
@@ -288,17 +288,17 @@ def rejected_summary_text(passed: pd.DataFrame | None, config: Any = None) -> st
     Examples
     --------
     >>> print(rejected_summary_text(None))
-    读取阶段没有无法读取的文件或单元格
+    读取时没有发现问题（没有无法读取或需核实的内容）
     """
     if passed is None or len(passed) == 0:
-        return "读取阶段没有无法读取的文件或单元格"
+        return "读取时没有发现问题（没有无法读取或需核实的内容）"
     scopes = resolve_config(config)["validation"]["rejected_to_provinces"]["scopes"]
     known = passed[passed["province"].notna()]
     counts = known["scope"].value_counts()
     parts = []
     if len(known):
         what = "，".join(f"{s['label']} {int(counts[k])} 项" for k, s in scopes.items() if k in counts.index)
-        parts.append(f"无法读取的内容已转给所在省份（{known['province'].nunique()} 个省份的更正工作簿）：{what}")
+        parts.append(f"读取时发现的问题已转给所在省份（{known['province'].nunique()} 个省份的更正工作簿）：{what}")
         n_told = int(known["in_issues"].sum())
         if n_told:
             parts.append(f"其中 {n_told} 项为必填项，已在问题清单中说明（填报值无法读取）")
@@ -424,13 +424,13 @@ def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = N
         n_err = int((issues.loc[issues["province"] == prov, "severity"] == "error").sum())
         title = f"{prov} 申报材料核查问题清单（共 {len(table)} 条，其中须更正的错误 {n_err} 条）"
         if len(rej):
-            title += f"；另有 {len(rej)} 项文件或单元格无法读取，见工作表“{rcfg['sheet']}”"
+            title += f"；另有读取时发现的问题 {len(rej)} 项，见工作表“{rcfg['sheet']}”"
         _sheet(wb, "问题清单", title, table, [12, 28, 8, 14, 14, 28, 26, 14, 14, 70, 24], red=4)
         if len(rej):
             counts = rej[REJECTED_SHEET_COLUMNS["scope"]].value_counts()
             labels = [s["label"] for s in rcfg["scopes"].values()]
             what = "，".join(f"{lab} {int(counts[lab])} 项" for lab in labels if lab in counts.index)
-            _sheet(wb, rcfg["sheet"], f"{prov} {rcfg['sheet']}（{what}）：以下内容未能读入，请按“{REJECTED_SHEET_COLUMNS['action']}”一列处理后重新报送",
+            _sheet(wb, rcfg["sheet"], f"{prov} {rcfg['sheet']}（{what}）：以下内容未能读入或需要核实，请按“{REJECTED_SHEET_COLUMNS['action']}”一列处理后重新报送",
                    rej, [14, 12, 28, 30, 10, 8, 28, 22, 18, 60, 30])
         wb.close()
         paths.append(path)
