@@ -344,7 +344,7 @@ def rejected_counts(passed: pd.DataFrame, config=None) -> pd.DataFrame:
 
     Columns: ``province`` (``validation.yaml`` ``rejected_to_provinces.unattributed`` for a
     file outside any province folder), one column per scope of
-    ``rejected_to_provinces.scopes`` (``file``, ``row``, ``field``), ``in_issues`` (cells
+    ``rejected_to_provinces.scopes`` (``file``, ``row``, ``field``, ``reconcile``), ``in_issues`` (cells
     told in the issues sheet instead) and ``total``; provinces in ``provinces.yaml`` order,
     the unattributed last; only provinces with something rejected.
 
@@ -353,7 +353,7 @@ def rejected_counts(passed: pd.DataFrame, config=None) -> pd.DataFrame:
     >>> p = pd.DataFrame({"province": ["广东省", "广东省", "北京市", None], "scope": ["file", "field", "field", "file"],
     ...                   "in_issues": [False, True, False, False]})
     >>> rejected_counts(p).values.tolist()
-    [['北京市', 0, 0, 1, 0, 1], ['广东省', 1, 0, 1, 1, 2], ['（未能确定省份）', 1, 0, 0, 0, 1]]
+    [['北京市', 0, 0, 1, 0, 0, 1], ['广东省', 1, 0, 1, 0, 1, 2], ['（未能确定省份）', 1, 0, 0, 0, 0, 1]]
     """
     cfg = resolve_config(config)
     rcfg = cfg["validation"]["rejected_to_provinces"]
