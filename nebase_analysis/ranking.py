@@ -567,6 +567,11 @@ def rank_stability(
     result; a consequence is that applicants with equal nominal scores stay equal on the
     composite side whatever the draws say.
 
+    With ``zscore`` or ``offsets`` the experts' calibrated totals are fitted once, on the
+    whole panel, and then resampled: the bootstrap does not refit each expert's scale or
+    offset per replicate (a refit needs every expert in every replicate and costs a least-
+    squares solve each time), so the interval leaves out the calibration's own uncertainty.
+
     Examples
     --------
     >>> comp = pd.DataFrame({"applicant_id": ["A", "B"], "domain": "软件", "category": "park",
