@@ -179,6 +179,8 @@ def test_unknown_keys_are_refused_with_the_valid_keys(tmp_path):
     ({"objective": -0.2, "expert": 1.2}, "ranking.weights 的权重须为非负数：客观得分（objective）-0.2 + 专家评分（expert）1.2"),
     ({"objective": "0.4", "expert": 0.6}, "ranking.weights 的权重须为数值：objective = '0.4'"),
     ({"objectiv": 0.4, "expert": 0.6}, "ranking.weights 有未知的键 “objectiv”（是否应为“objective”？）"),
+    ({"objective": 0.5}, "ranking.weights 缺少 expert（专家评分）：objective、expert 须同时给出，且和为 1（不会沿用默认配置中的值）"),
+    ({}, "ranking.weights 缺少 objective（客观得分）、expert（专家评分）：objective、expert 须同时给出"),
 ])
 def test_ranking_weights_must_sum_to_one(weights, message):
     from nebase_analysis.config import ConfigError

@@ -116,7 +116,8 @@ def check_config(cfg: Mapping[str, Any], source: str | Path | None = None) -> No
     (``ranking``, ``composite``, ...) holding a mapping; every second-level key of such a
     section exists in the package file (a misspelt ``rankng:`` or ``weigths:`` would
     otherwise be silently ignored). ``ranking.weights`` (objective and expert) must be
-    non-negative numbers summing to 1: a final score is ``objective × 综合得分 + expert ×
+    given together (a partial override is checked before the merge and refused, not
+    completed from the package), as non-negative numbers summing to 1: a final score is ``objective × 综合得分 + expert ×
     专家评分`` and is never silently rescaled.
 
     Parameters
@@ -170,6 +171,12 @@ def _check_weights(weights: Any, keys: list[str], where: str, labels: Mapping[st
     msg = _unknown_keys(weights, keys, f"{where} ")
     if msg:
         return [msg]
+    # checked before the user's file is merged over the package's: a weight left out is not
+    # taken from the package (it would silently change the sum), so both must be given
+    absent = [k for k in keys if k not in weights]
+    if absent:
+        named = "、".join(f"{k}（{labels[k]}）" if k in labels else k for k in absent)
+        return [f"{where} 缺少 {named}：{'、'.join(keys)} 须同时给出，且和为 1（不会沿用默认配置中的值）"]
     bad = {k: weights.get(k) for k in keys if isinstance(weights.get(k), bool) or not isinstance(weights.get(k), (int, float))}
     if bad:
         return [f"{where} 的权重须为数值：{'、'.join(f'{k} = {v!r}' for k, v in bad.items())}"]
