@@ -400,7 +400,8 @@ def check_applicant_ids(table: pd.DataFrame, what: str = "申报数据", *, limi
     Every later stage keys on ``applicant_id``: a repeated id would merge two applicants'
     figures, a missing one would drop an applicant. The Chinese message names each repeated
     id with the ``source_file`` of its rows (when the table has that column) and each row
-    without an id by its row number (1-based) and source file.
+    without an id by its position in the table (``申报数据第 3 条``, 1-based; not a
+    worksheet row) and source file.
 
     Parameters
     ----------
@@ -423,6 +424,10 @@ def check_applicant_ids(table: pd.DataFrame, what: str = "申报数据", *, limi
     Traceback (most recent call last):
     ...
     ValueError: 申报数据中申报对象编号重复：E-BJ-01（北京市/01.xlsx、北京市/03.xlsx）；每个申报对象须有唯一编号，请核实来源文件后重新读取
+    >>> check_applicant_ids(t.assign(applicant_id=["E-BJ-01", None]))
+    Traceback (most recent call last):
+    ...
+    ValueError: 申报数据中有 1 条记录缺少申报对象编号：申报数据第 2 条（北京市/03.xlsx）；每个申报对象须有唯一编号，请核实来源文件后重新读取
     """
     ids = table["applicant_id"].reset_index(drop=True)
     files = table["source_file"].reset_index(drop=True) if "source_file" in table.columns else None
@@ -433,8 +438,9 @@ def check_applicant_ids(table: pd.DataFrame, what: str = "申报数据", *, limi
     parts = []
     missing = ids.index[ids.isna() | (ids.astype("string").str.strip() == "").fillna(True)]
     if len(missing):
-        rows = [f"第 {i + 1} 行" + (f"（{files[i]}）" if files is not None and pd.notna(files[i]) else "") for i in missing[:limit]]
-        parts.append(f"有 {len(missing)} 行缺少申报对象编号：{'、'.join(rows)}{_more(len(missing))}")
+        # the position in the table (not a worksheet row): named by the table and its source file
+        rows = [f"{what}第 {i + 1} 条" + (f"（{files[i]}）" if files is not None and pd.notna(files[i]) else "") for i in missing[:limit]]
+        parts.append(f"有 {len(missing)} 条记录缺少申报对象编号：{'、'.join(rows)}{_more(len(missing))}")
     present = ids.drop(missing)
     dup = present[present.duplicated(keep=False)]
     if len(dup):

@@ -288,7 +288,7 @@ def test_repeated_or_missing_applicant_ids_are_refused_with_ids_and_files(cfg):
     with pytest.raises(ValueError) as exc:
         I.compute(Batch(applicants=apps), cfg)
     msg = str(exc.value)
-    assert msg == ("申报数据中有 1 行缺少申报对象编号：第 4 行（北京市/04_d.xlsx）；"
+    assert msg == ("申报数据中有 1 条记录缺少申报对象编号：申报数据第 4 条（北京市/04_d.xlsx）；"
                    "申报对象编号重复：E-BJ-01（北京市/01_a.xlsx、北京市/03_c.xlsx）；E-SH-01（上海市/01_e.xlsx）；"
                    "每个申报对象须有唯一编号，请核实来源文件后重新读取")
     assert "nan" not in msg
