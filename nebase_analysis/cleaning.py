@@ -239,9 +239,11 @@ def _join(rules: list[str]) -> str | None:
 # ----------------------------------------------------------------------------- numbers
 
 _NUM = re.compile(r"^(?P<sign>[+-])?(?P<num>\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?$")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-# "1 234 567.5": groups of exactly three digits after single spaces (whitespace runs collapsed first)
-_SPACE_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?(?!\d)")
+# "1,234,567.5": groups of exactly three digits after commas ("1,2345" is not one)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)")
+# "1 234 567.5": groups of exactly three digits after single spaces (whitespace runs collapsed
+# first); neither a digit nor another spaced digit may follow ("1 234 5", "1 234.5 6" are refused)
+_SPACE_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?(?!\d| [\d.,])")
 # digits (or a decimal point / comma) on both sides of a space: "30 40", "3. 5"
 _SPACED_DIGITS = re.compile(r"[\d.,] [\d.,]")
 
@@ -267,8 +269,9 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
         ``value`` nan), never guessed:
 
         - digits separated by spaces other than thousands grouping (``30 40``: one
-          number or two?): rule ``ambiguous_spaces``. Groups of exactly three digits
-          (``1 234 567``) are a thousands separator.
+          number or two?): rule ``ambiguous_spaces``. Spaces are a thousands separator
+          only when every group after one has exactly three digits (``1 234 567``,
+          ``1 234.5``); ``1 234 5`` or ``1 234.5 6`` is refused.
         - approximate wording (``intake.approximate_words``: ``约5亿``, ``30亿左右``) when
           ``intake.approximate_numbers`` is ``refuse``: rule ``approximate:<words>``.
           Under the default ``flag`` the number without the words is read and the rule
@@ -282,6 +285,8 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
     Parsed(value=5.0, rule='approximate:约/左右+unit_stripped', ok=True)
     >>> parse_number("30 40", unit="亿元")
     Parsed(value=nan, rule='ambiguous_spaces', ok=False)
+    >>> parse_number("1 234 567").value, parse_number("1 234 5").rule
+    (1234567.0, 'ambiguous_spaces')
     >>> parse_number("12.3%", unit="%")
     Parsed(value=12.3, rule='percent_sign', ok=True)
     >>> parse_number("-", unit="%").value

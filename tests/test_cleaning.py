@@ -92,6 +92,13 @@ REFUSE = {"intake": {"approximate_numbers": "refuse"}}
         ("1 2345", "ambiguous_spaces", None),  # not groups of three
         ("1,234 567", "ambiguous_spaces", None),
         ("3. 5", "ambiguous_spaces", None),
+        # a proper thousands group followed by a stray one: never one longer number
+        ("1 234 5", "ambiguous_spaces", None),
+        ("1 234 56", "ambiguous_spaces", None),
+        ("1 234 567 8", "ambiguous_spaces", None),
+        ("1 234.5 6", "ambiguous_spaces", None),
+        ("1 234 5亿元", "ambiguous_spaces", None),
+        ("1,2345", "unreadable", None),  # comma grouping of four digits: not a thousands separator
     ],
 )
 def test_refused_numbers_are_never_guessed(raw, rule, config):
@@ -99,6 +106,16 @@ def test_refused_numbers_are_never_guessed(raw, rule, config):
 
     p = cl.parse_number(raw, "亿元", None if config is None else load_config(config))
     assert math.isnan(p.value) and not p.ok and p.rule == rule
+
+
+@pytest.mark.parametrize(
+    "raw, value",
+    [("1 234", 1234.0), ("1 234 567", 1234567.0), ("1 234.5", 1234.5), ("-1 234 567.25", -1234567.25),
+     ("1 234 亿元", 1234.0), ("12 345", 12345.0)],
+)
+def test_space_thousands_separator_is_read_when_every_group_has_three_digits(raw, value):
+    p = cl.parse_number(raw, "亿元")
+    assert p.ok and p.value == value and p.rule.startswith("thousands_separator")
 
 
 def test_approximate_words_and_policy_come_from_config():
