@@ -146,10 +146,18 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
+#: the values ``intake.approximate_numbers`` may take (what :func:`parse_number` implements)
+_APPROXIMATE_POLICIES = ("flag", "refuse")
+
+
 def _approximate_policy(icfg: Mapping[str, Any]) -> str:
-    policy = str(icfg.get("approximate_numbers", "flag"))
-    if policy not in ("flag", "refuse"):
-        raise ValueError(f"配置项 intake.approximate_numbers 应为 flag 或 refuse，而不是「{policy}」")
+    """``intake.approximate_numbers``; a :class:`~nebase_analysis.config.ConfigError` naming
+    the key, the value and the allowed values otherwise (the CLI prints it, no traceback)."""
+    from nebase_analysis.config import ConfigError
+
+    policy = str(icfg.get("approximate_numbers", _APPROXIMATE_POLICIES[0]))
+    if policy not in _APPROXIMATE_POLICIES:
+        raise ConfigError(f"配置项 intake.approximate_numbers 应为 {' 或 '.join(_APPROXIMATE_POLICIES)}，而不是「{policy}」")
     return policy
 
 

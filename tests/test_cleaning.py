@@ -128,7 +128,9 @@ def test_approximate_words_and_policy_come_from_config():
     # 约 is no longer an approximate word under this config: the text is merely unreadable
     assert cl.parse_number("约30", "亿元", rules)[1:] == ("unreadable", False)
     assert cl.parse_number("大致30", "亿元")[1:] == ("unreadable", False)
-    with pytest.raises(ValueError, match="intake.approximate_numbers 应为 flag 或 refuse"):
+    from nebase_analysis.config import ConfigError
+
+    with pytest.raises(ConfigError, match="^配置项 intake.approximate_numbers 应为 flag 或 refuse，而不是「ignore」$"):
         cl.cleaning_rules(load_config({"intake": {"approximate_numbers": "ignore"}}))
 
 

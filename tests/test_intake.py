@@ -478,3 +478,15 @@ def test_approximate_numbers_are_reported_and_space_split_ones_refused(raw, poli
     log = b.cleaning_log[b.cleaning_log.applicant_id == "E-GD-01"].set_index("field")
     assert log.loc["total_revenue_2025", ["raw", "clean", "rule"]].tolist() == ["1 234", "1234.0", "thousands_separator"]
     assert ("total_revenue_2023" in log.index) == (policy == "flag")
+
+
+def test_cli_ingest_refuses_a_bad_approximate_numbers_setting_without_a_traceback(raw, tmp_path, capsys):
+    from nebase_analysis.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("intake:\n  approximate_numbers: refused\n", encoding="utf-8")
+    out = tmp_path / "processed"
+    assert main(["ingest", str(raw), "--out", str(out), "--quiet", "--config", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "nebase ingest：配置项 intake.approximate_numbers 应为 flag 或 refuse，而不是「refused」"
+    assert "Traceback" not in err and not out.exists()
