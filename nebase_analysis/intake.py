@@ -540,13 +540,23 @@ def read_summary(path: str | Path, config: Any = None) -> tuple[pd.DataFrame, di
 
 # ----------------------------------------------------------------------------- cleaning one applicant
 
+def _approximate_quoted(rule: str) -> str:
+    """The words of an ``approximate:<w1>/<w2>`` rule part, each in Chinese quotes.
+
+    Examples
+    --------
+    >>> _approximate_quoted("approximate:约/左右")
+    '“约”“左右”'
+    """
+    return "".join(f"“{w}”" for w in rule.split(":", 1)[1].split("/"))
+
+
 def _reason_for(label: str, raw: Any, rule: str | None, unit: Any, kind: str) -> str:
     """Why a cell's value was not taken (Chinese), from the parser's rule."""
     if rule and rule.startswith("unit_mismatch:"):
         return f"「{label}」的值「{raw}」单位为{rule.split(':', 1)[1]}，与本行单位{unit}不符，按缺失处理"
     if rule and rule.startswith("approximate:"):
-        words = "”“".join(rule.split(":", 1)[1].split("/"))
-        return f"「{label}」的值「{raw}」含“{words}”等约数用语，不能作为确切数值，按缺失处理；请填写确切数值"
+        return f"「{label}」的值「{raw}」含{_approximate_quoted(rule)}等约数用语，不能作为确切数值，按缺失处理；请填写确切数值"
     if rule == "ambiguous_spaces":
         return (f"「{label}」的值「{raw}」中数字之间有空格，无法确定是一个数还是几个数，按缺失处理；"
                 "请删除空格后填写一个确切数值")
@@ -968,8 +978,7 @@ def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec
             approx = next((part for part in p.rule.split("+") if part.startswith("approximate:")), None)
             if approx is not None:  # read, but an approximate figure is never passed off as exact
                 sheet, cell = _where(r, s.key)
-                words = "”“".join(approx.split(":", 1)[1].split("/"))
-                reject(path, f"「{s.label}」的值「{raw}」含“{words}”等约数用语，已按约数 {p.value:.12g} 读取；请核实并填写确切数值",
+                reject(path, f"「{s.label}」的值「{raw}」含{_approximate_quoted(approx)}等约数用语，已按约数 {p.value:.12g} 读取；请核实并填写确切数值",
                        "reconcile", aid, sheet=sheet, cell=cell, fld=s.key)
         if s.kind == "longtext":
             if p.value is not None:
