@@ -316,7 +316,24 @@ def parse_number(value: Any, unit: str | None = None, config: Any = None) -> Par
 def approximate_words(text: Any, config: Any = None) -> list[str]:
     """The approximate wording (``intake.approximate_words``) in a cell text, in reading order.
 
-    A longer word wins over a word inside it (``超过`` rather than ``超``).
+    The text is compared after NFKC normalisation (full-width forms as half-width); a
+    longer word wins over a word inside it (``超过`` rather than ``超``); a word found
+    twice is listed once.
+
+    Parameters
+    ----------
+    text : any
+        The raw cell value. Anything but a ``str`` (a number, a date, ``None``) has no
+        wording: ``[]``.
+    config : optional
+        A config or :class:`CleaningRules` (see :func:`cleaning_rules`); its
+        ``intake.approximate_words`` is the vocabulary.
+
+    Returns
+    -------
+    list of str
+        The words found, in the order they appear in ``text`` (``[]`` when none);
+        :func:`parse_number` names them in its rule (``approximate:约/左右``).
 
     Examples
     --------
