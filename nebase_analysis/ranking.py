@@ -860,7 +860,7 @@ def unranked_lines(final: pd.DataFrame, config: Any = None, names: pd.DataFrame 
       软件·示范园区 1 个：C（缺少专家评分）
     最终排名完成：3 个申报单位，已排名 2 个，未排名 1 个；入选 2 个（名额共 2 个）
     """
-    from nebase_analysis.experts.pipeline import applicant_group_lines
+    from nebase_analysis.experts.assignment import applicant_group_lines
 
     cfg = _cfg(config)
     gcols = _group_by(cfg)

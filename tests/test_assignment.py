@@ -239,6 +239,28 @@ def test_roster_issues_unknown_domain_and_province(tmp_path):
     assert r.loc["X3", "province"] == "火星" and r.loc["X2", "domains"] == ("量子计算",)
 
 
+def test_roster_and_issues_from_one_reading(tmp_path, monkeypatch):
+    import nebase_analysis.experts.assignment as A
+
+    path = tmp_path / "roster.csv"
+    _roster_file_frame().to_csv(path, index=False, encoding="gbk")
+    roster, issues = A.read_roster_and_issues(path)
+    pd.testing.assert_frame_equal(roster, read_roster(path))
+    pd.testing.assert_frame_equal(issues, roster_issues(path))
+    assert set(issues["path"]) == {str(path)} and issues["row"].tolist() == [2, 3, 3, 4, 5]
+    # the file is read and parsed once
+    calls = []
+    real = A.read_roster_frame
+    monkeypatch.setattr(A, "read_roster_frame", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    A.read_roster_and_issues(path)
+    assert calls == [path]
+    # a missing required column: the same Chinese error, starting with the file
+    _roster_file_frame().drop(columns=["工作单位"]).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"缺少必需的列 “工作单位”") as e:
+        A.read_roster_and_issues(path)
+    assert str(e.value).startswith(f"{path}：")
+
+
 def test_roster_csv_in_utf8_or_gbk(tmp_path):
     raw = _roster_file_frame()
     expected = normalise_roster(raw)

@@ -35,10 +35,13 @@ __all__ = [
     "normalise_roster",
     "read_roster",
     "read_roster_frame",
+    "read_roster_and_issues",
+    "read_csv_table",
     "roster_issues",
     "roster_issue_lines",
     "write_roster",
     "applicant_frame",
+    "applicant_group_lines",
     "pair_rules",
     "recusals",
     "assign",
@@ -177,7 +180,7 @@ def normalise_roster(roster: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     return out[ROSTER_COLUMNS + extra].reset_index(drop=True)
 
 
-def roster_issues(roster: pd.DataFrame | str | Path, config: Any = None) -> pd.DataFrame:
+def roster_issues(roster: pd.DataFrame | str | Path, config: Any = None, *, path: str | Path | None = None) -> pd.DataFrame:
     """Per-expert problems of a roster that do not stop reading it, in Chinese.
 
     Reported: a domain that is not in ``domains.yaml`` (the expert is never assigned to
@@ -188,9 +191,12 @@ def roster_issues(roster: pd.DataFrame | str | Path, config: Any = None) -> pd.D
     Parameters
     ----------
     roster : DataFrame or path
-        The roster as read (internal or Chinese headers), or its file
-        (:func:`read_roster_frame`).
+        The roster as read (internal or Chinese headers; :func:`read_roster_frame`), or
+        its file (read here).
     config : path, mapping or None
+    path : str or Path, optional
+        The file a frame was read from, named in the ``path`` column (a file given as
+        ``roster`` names itself).
 
     Returns
     -------
@@ -213,10 +219,10 @@ def roster_issues(roster: pd.DataFrame | str | Path, config: Any = None) -> pd.D
      '没有有效的评审领域（评审领域：量子计算），该专家不会被分配任何申报对象']
     """
     cfg = resolve_config(config)
-    path = None
     if not isinstance(roster, pd.DataFrame):
-        path = str(roster)
+        path = roster
         roster = read_roster_frame(roster, cfg)
+    path = None if path is None else str(path)
     headers = cfg["experts"]["roster"]["columns"]
     seps = cfg["experts"]["assignment"]["separators"]
     rules = cleaning_rules(cfg)
@@ -250,7 +256,20 @@ def roster_issues(roster: pd.DataFrame | str | Path, config: Any = None) -> pd.D
 
 
 def roster_issue_lines(issues: pd.DataFrame, limit: int | None = 20) -> list[str]:
-    """Chinese lines for :func:`roster_issues` (a heading, then one line per issue, at most ``limit``).
+    """Chinese lines for :func:`roster_issues`: a heading, then one line per issue.
+
+    Parameters
+    ----------
+    issues : DataFrame
+        :func:`roster_issues` output (``path``, ``row``, ``expert_id``, ``reason`` are used).
+    limit : int or None
+        At most this many issues are listed, the rest counted in a last line; None lists all.
+
+    Returns
+    -------
+    list of str
+        Empty when there is no issue; otherwise the heading and one line per issue naming
+        the file, the row and the expert (``编号为空`` for a blank id).
 
     Examples
     --------
@@ -270,12 +289,46 @@ def roster_issue_lines(issues: pd.DataFrame, limit: int | None = 20) -> list[str
     return lines
 
 
-def _read_csv(path: Path, cfg: Mapping[str, Any], what: str) -> pd.DataFrame:
-    """A CSV file as text columns, decoded with the first encoding of ``experts.roster.csv_encodings``
-    that fits (UTF-8 with or without BOM, then GB18030, a superset of GBK: Excel's "CSV" on
-    Chinese Windows). ValueError (Chinese) when none fits."""
+def read_csv_table(path: str | Path, config: Any = None, what: str = "CSV 文件") -> pd.DataFrame:
+    """An expert-stage CSV file (roster, ``assignments.csv``) as text columns, blank cells ``""``.
+
+    The bytes are decoded with the first encoding of ``experts.roster.csv_encodings`` that
+    fits: UTF-8 with or without BOM, then GB18030 (a superset of GBK: Excel's "CSV" on
+    Chinese Windows).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    config : path, mapping or None
+        ``experts.roster.csv_encodings``: the encodings tried, in order.
+    what : str
+        How the messages name the file (e.g. ``专家名册``, ``分配表``).
+
+    Returns
+    -------
+    DataFrame
+        Every column as text (``dtype=str``), the header as written.
+
+    Raises
+    ------
+    ValueError
+        A Chinese message starting with the path: an empty file, a malformed table, or no
+        encoding that fits.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as f:
+    ...     _ = f.write("专家编号,姓名\\nX1,王伟\\n".encode("gbk"))
+    >>> read_csv_table(f.name, what="专家名册").values.tolist()
+    [['X1', '王伟']]
+    >>> os.unlink(f.name)
+    """
     import io
 
+    path = Path(path)
+    cfg = resolve_config(config)
     raw = path.read_bytes()
     encodings = cfg["experts"]["roster"]["csv_encodings"]
     for enc in encodings:
@@ -296,9 +349,28 @@ def _read_csv(path: Path, cfg: Mapping[str, Any], what: str) -> pd.DataFrame:
 def read_roster_frame(path: str | Path, config: Any = None) -> pd.DataFrame:
     """The roster file (``.xlsx`` / ``.xls`` / ``.csv``) as written: text cells, blank cells None.
 
-    A CSV may be UTF-8 (with or without BOM) or GBK/GB18030. An unreadable file is a
-    ValueError with a Chinese message (an empty, password-protected or non-Excel
-    ``.xlsx`` is told apart by :func:`nebase_analysis.intake.inspect_file`).
+    Parameters
+    ----------
+    path : str or Path
+        The roster file. A CSV may be UTF-8 (with or without BOM) or GBK/GB18030
+        (:func:`read_csv_table`).
+    config : path, mapping or None
+        ``experts.roster.csv_encodings``; intake's checks of an ``.xlsx``.
+
+    Returns
+    -------
+    DataFrame
+        The first sheet (or the CSV) with its headers as written (not yet mapped to
+        internal names: :func:`normalise_roster` does that), every cell text or None.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        A Chinese message starting with the path: an empty, password-protected or
+        non-Excel ``.xlsx`` (told apart by :func:`nebase_analysis.intake.inspect_file`),
+        an unknown CSV encoding, or another unreadable file.
 
     Examples
     --------
@@ -310,7 +382,7 @@ def read_roster_frame(path: str | Path, config: Any = None) -> pd.DataFrame:
         raise FileNotFoundError(f"未找到专家名册：{path}")
     cfg = resolve_config(config)
     if path.suffix.lower() == ".csv":
-        frame = _read_csv(path, cfg, "专家名册")
+        frame = read_csv_table(path, cfg, "专家名册")
     else:
         if path.suffix.lower() == ".xlsx":
             from nebase_analysis.intake import inspect_file
@@ -329,7 +401,8 @@ def read_roster(path: str | Path, config: Any = None) -> pd.DataFrame:
     """Read an expert roster (``.xlsx`` / ``.xls`` / ``.csv``, UTF-8 or GBK) and normalise it.
 
     Per-expert problems that do not stop reading (unknown domain or province, blank
-    unit) are :func:`roster_issues` of the same file.
+    unit) are :func:`roster_issues` of the same file; :func:`read_roster_and_issues`
+    gives both from one reading.
 
     Raises
     ------
@@ -341,13 +414,46 @@ def read_roster(path: str | Path, config: Any = None) -> pd.DataFrame:
     --------
     >>> read_roster("data/raw/experts/roster.xlsx")   # doctest: +SKIP
     """
-    path = Path(path)
     cfg = resolve_config(config)
-    frame = read_roster_frame(path, cfg)
+    return _normalise_file(read_roster_frame(path, cfg), path, cfg)
+
+
+def _normalise_file(frame: pd.DataFrame, path: str | Path, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """:func:`normalise_roster` of a file's frame, its errors starting with the file."""
     try:
         return normalise_roster(frame, cfg)
     except ValueError as exc:
         raise ValueError(f"{path}：{exc}") from exc
+
+
+def read_roster_and_issues(path: str | Path, config: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a roster file once: the normalised roster and its per-expert issues.
+
+    Parameters
+    ----------
+    path : str or Path
+        The roster file (``.xlsx`` / ``.xls`` / ``.csv``).
+    config : path, mapping or None
+
+    Returns
+    -------
+    roster : DataFrame
+        As :func:`read_roster`.
+    issues : DataFrame
+        As :func:`roster_issues` (``path`` naming the file).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`read_roster`.
+
+    Examples
+    --------
+    >>> roster, issues = read_roster_and_issues("data/raw/experts/roster.xlsx")   # doctest: +SKIP
+    """
+    cfg = resolve_config(config)
+    frame = read_roster_frame(path, cfg)
+    return _normalise_file(frame, path, cfg), roster_issues(frame, cfg, path=path)
 
 
 def write_roster(roster: pd.DataFrame, path: str | Path, config: Any = None) -> Path:
@@ -420,6 +526,62 @@ def applicant_frame(applicants: pd.DataFrame, config: Any = None) -> pd.DataFram
     a["domain"] = a["domain"].map(lambda v: _canonical(v, resolve_domain, rules)).astype(object)
     a["applicant_id"] = a["applicant_id"].astype(str)
     return a.reset_index(drop=True)
+
+
+def applicant_group_lines(frame: pd.DataFrame, config: Any = None, detail: str | None = None,
+                          limit: int | None = 10, indent: str = "  ") -> list[str]:
+    """Chinese lines listing applicants by domain × category: one line per group.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``applicant_id``, ``domain``, ``category`` and optionally ``name``.
+    config : path, mapping or None
+        Domain order (``domains.yaml``) and category labels (``experts.sheets.category_labels``).
+    detail : str, optional
+        A column whose text follows each applicant in parentheses.
+    limit : int or None
+        Applicants shown per group (the rest are counted).
+    indent : str
+        Put before every line.
+
+    Returns
+    -------
+    list of str
+        One line per group, domains in the order of ``domains.yaml``, then category and id;
+        a missing domain or category reads ``未知``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"applicant_id": ["P-HE-01", "E-GD-02", "E-BJ-01"], "name": ["甲园区", "乙公司", None],
+    ...                   "domain": ["软件", "软件", "人工智能"], "category": ["park", "enterprise", "enterprise"],
+    ...                   "why": ["0 名", "2 名", "0 名"]})
+    >>> for line in applicant_group_lines(f, detail="why"):
+    ...     print(line)
+      人工智能·示范企业 1 个：E-BJ-01（0 名）
+      软件·示范企业 1 个：E-GD-02 乙公司（2 名）
+      软件·示范园区 1 个：P-HE-01 甲园区（0 名）
+    """
+    cfg = resolve_config(config)
+    labels = cfg["experts"]["sheets"]["category_labels"]
+    order = {d["name"]: i for i, d in enumerate(cfg["domains"]["domains"])}
+    f = frame.copy()
+    for c in ("domain", "category"):
+        f[c] = f[c].astype(object).where(f[c].notna(), "未知")
+    f["_order"] = f["domain"].map(lambda d: order.get(d, len(order)))
+    f = f.sort_values(["_order", "domain", "category", "applicant_id"], kind="stable")
+    lines = []
+    for (_, domain, category), g in f.groupby(["_order", "domain", "category"], sort=False):
+        items = []
+        for r in g.head(limit).to_dict("records") if limit is not None else g.to_dict("records"):
+            name = r.get("name")
+            text = str(r["applicant_id"]) + (f" {name}" if isinstance(name, str) and name.strip() else "")
+            if detail and isinstance(r.get(detail), str) and r[detail]:
+                text += f"（{r[detail]}）"
+            items.append(text)
+        more = f"……等 {len(g)} 个" if limit is not None and len(g) > limit else ""
+        lines.append(f"{indent}{domain}·{labels.get(category, category)} {len(g)} 个：{'、'.join(items)}{more}")
+    return lines
 
 
 def pair_rules(app: Mapping[str, Any], exp: Mapping[str, Any], config: Any = None, rules=None) -> list[tuple[str, str]]:

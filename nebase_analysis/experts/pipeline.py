@@ -33,7 +33,7 @@ import pandas as pd
 from nebase_analysis.cleaning import is_blank
 from nebase_analysis.config import criteria_table, resolve_config
 
-__all__ = ["read_panels", "panel_summary", "applicant_group_lines", "configure_parser", "run_cli"]
+__all__ = ["read_panels", "panel_summary", "configure_parser", "run_cli"]
 
 
 def _find_roster(experts_dir: Path) -> Path:
@@ -67,21 +67,20 @@ def read_panels(raw: str | Path, applicants: pd.DataFrame, config: Any = None) -
     --------
     >>> t = read_panels("data/raw", Batch.from_parquet("data/processed").applicants)   # doctest: +SKIP
     """
-    from nebase_analysis.experts.assignment import _read_csv, applicant_frame, read_roster, recusals, roster_issues
+    from nebase_analysis.experts.assignment import applicant_frame, read_csv_table, read_roster_and_issues, recusals
     from nebase_analysis.experts.sheets import read_sheets
 
     cfg = resolve_config(config)
     experts_dir = Path(raw) / "experts"
     roster_path = _find_roster(experts_dir)
-    roster = read_roster(roster_path, cfg)
-    issues = roster_issues(roster_path, cfg)
+    roster, issues = read_roster_and_issues(roster_path, cfg)
     sheets_dir = experts_dir / "sheets"
     if not sheets_dir.exists():
         raise FileNotFoundError(f"未找到专家评分表目录：{sheets_dir}")
     issued_path = sheets_dir / "assignments.csv"
     issued = None
     if issued_path.exists():
-        issued = _read_csv(issued_path, cfg, "分配表").replace({"": None})
+        issued = read_csv_table(issued_path, cfg, "分配表").replace({"": None})
         if not {"applicant_id", "expert_id"} <= set(issued.columns):
             raise ValueError(f"{issued_path}：分配表须含 applicant_id、expert_id 两列")
     scores, rejected = read_sheets(sheets_dir, roster=roster, assignments=issued, config=cfg, applicants=applicants)
@@ -100,54 +99,6 @@ def read_panels(raw: str | Path, applicants: pd.DataFrame, config: Any = None) -
             "roster_issues": issues, "applicants": apps}
 
 
-def applicant_group_lines(frame: pd.DataFrame, config: Any = None, detail: str | None = None,
-                          limit: int | None = 10, indent: str = "  ") -> list[str]:
-    """Chinese lines listing applicants by domain × category: one line per group.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        ``applicant_id``, ``domain``, ``category`` and optionally ``name``.
-    config : path, mapping or None
-        Domain order (``domains.yaml``) and category labels (``experts.sheets.category_labels``).
-    detail : str, optional
-        A column whose text follows each applicant in parentheses.
-    limit : int or None
-        Applicants shown per group (the rest are counted).
-
-    Examples
-    --------
-    >>> f = pd.DataFrame({"applicant_id": ["P-HE-01", "E-GD-02", "E-BJ-01"], "name": ["甲园区", "乙公司", None],
-    ...                   "domain": ["软件", "软件", "人工智能"], "category": ["park", "enterprise", "enterprise"],
-    ...                   "why": ["0 名", "2 名", "0 名"]})
-    >>> for line in applicant_group_lines(f, detail="why"):
-    ...     print(line)
-      人工智能·示范企业 1 个：E-BJ-01（0 名）
-      软件·示范企业 1 个：E-GD-02 乙公司（2 名）
-      软件·示范园区 1 个：P-HE-01 甲园区（0 名）
-    """
-    cfg = resolve_config(config)
-    labels = cfg["experts"]["sheets"]["category_labels"]
-    order = {d["name"]: i for i, d in enumerate(cfg["domains"]["domains"])}
-    f = frame.copy()
-    for c in ("domain", "category"):
-        f[c] = f[c].astype(object).where(f[c].notna(), "未知")
-    f["_order"] = f["domain"].map(lambda d: order.get(d, len(order)))
-    f = f.sort_values(["_order", "domain", "category", "applicant_id"], kind="stable")
-    lines = []
-    for (_, domain, category), g in f.groupby(["_order", "domain", "category"], sort=False):
-        items = []
-        for r in g.head(limit).to_dict("records") if limit is not None else g.to_dict("records"):
-            name = r.get("name")
-            text = str(r["applicant_id"]) + (f" {name}" if isinstance(name, str) and name.strip() else "")
-            if detail and isinstance(r.get(detail), str) and r[detail]:
-                text += f"（{r[detail]}）"
-            items.append(text)
-        more = f"……等 {len(g)} 个" if limit is not None and len(g) > limit else ""
-        lines.append(f"{indent}{domain}·{labels.get(category, category)} {len(g)} 个：{'、'.join(items)}{more}")
-    return lines
-
-
 def panel_summary(tables: dict[str, pd.DataFrame], config: Any = None) -> list[str]:
     """Chinese summary lines of what :func:`read_panels` read.
 
@@ -155,6 +106,7 @@ def panel_summary(tables: dict[str, pd.DataFrame], config: Any = None) -> list[s
     --------
     >>> print("\\n".join(panel_summary(read_panels("data/raw", applicants))))   # doctest: +SKIP
     """
+    from nebase_analysis.experts.assignment import applicant_group_lines
     from nebase_analysis.experts.sheets import REJECTION_KINDS
 
     cfg = resolve_config(config)

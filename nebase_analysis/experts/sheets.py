@@ -772,13 +772,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """``nebase sheets``: assign experts and write blank score sheets for the processed batch."""
     from nebase_analysis.batch import Batch
-    from nebase_analysis.experts.assignment import read_roster, roster_issue_lines, roster_issues
+    from nebase_analysis.experts.assignment import read_roster_and_issues, roster_issue_lines
 
     try:
         cfg = resolve_config(args.config)
         batch = Batch.from_parquet(args.processed)
-        roster = read_roster(args.roster, cfg)
-        issues = roster_issues(args.roster, cfg)
+        roster, issues = read_roster_and_issues(args.roster, cfg)
     except (FileNotFoundError, ValueError) as exc:
         print(f"nebase sheets：{exc}", file=sys.stderr)
         return 1
