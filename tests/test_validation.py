@@ -400,7 +400,7 @@ def test_rejected_rows_go_to_the_province_they_came_from():
     ]
     rej = pd.DataFrame({"path": [r[0] for r in rows], "sheet": None, "cell": None, "field": None,
                         "applicant_id": [r[1] for r in rows], "scope": "file", "province": [r[2] for r in rows],
-                        "reason": [r[3] for r in rows]})
+                        "reason": [r[3] for r in rows], "value": None})
     applicants = pd.DataFrame({"applicant_id": ["E-SD-01"], "province": ["山东省"], "name": ["己公司"]})
     summary = pd.DataFrame({"province": ["江苏省"], "name": ["丁公司"], "applicant_id": ["E-JS-05"],
                             "source_file": ["applications/材料/推荐汇总表.xlsx"]})
@@ -416,22 +416,25 @@ def test_rejected_rows_go_to_the_province_they_came_from():
     assert empty.empty and list(empty.columns) == list(out.columns)
 
 
-def test_value_as_typed_from_the_value_column_or_the_reason():
+def test_value_as_typed_is_intakes_value_column():
     from nebase_analysis.validation.corrections import rejected_by_province
 
     base = {"path": "applications/广东省/02_甲.xlsx", "sheet": "申请书", "applicant_id": "E-GD-01", "scope": "field"}
     rej = pd.DataFrame([
-        {**base, "cell": "C16", "field": "founded_date", "reason": "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理"},
-        {**base, "cell": "F26", "field": "total_revenue_2024", "reason": "单元格 F26 含公式 =C26*2，模板要求直接填写数值，该项未读取"},
-        {**base, "cell": "H30", "field": "taxes_2023", "reason": "单元格 H30 在填报区域之外有内容「3.5」（单元格被移动？），未读取"},
-        {**base, "cell": "B16", "field": "founded_date", "reason": "第 16 行标签为「成立时间」，应为「成立日期」（单元格被移动或改动），该项未读取"},
+        {**base, "cell": "C16", "field": "founded_date", "reason": "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理",
+         "value": "2026年13月1日"},
+        {**base, "cell": "F26", "field": "total_revenue_2024", "reason": "单元格 F26 含公式 =C26*2，模板要求直接填写数值，该项未读取",
+         "value": "=C26*2"},
+        {**base, "cell": "H30", "field": "taxes_2023", "reason": "单元格 H30 在填报区域之外有内容「3.5」（单元格被移动？），未读取",
+         "value": "3.5"},
+        {**base, "cell": "B16", "field": "founded_date", "reason": "第 16 行标签为「成立时间」，应为「成立日期」（单元格被移动或改动），该项未读取",
+         "value": None},
     ])
     got = rejected_by_province(rej)
     assert got["value"].tolist() == ["2026年13月1日", "=C26*2", "3.5", None]
     assert got["field_label"].tolist() == ["成立日期", "总营业收入（2024年）", "税金总额（2023年）", "成立日期"]
-    # a value column, when intake gives one, is taken as is
-    got = rejected_by_province(rej.assign(value=["2026年13月1日", "=C26*2", "3.5", "1999-01-01"]))
-    assert got["value"].tolist() == ["2026年13月1日", "=C26*2", "3.5", "1999-01-01"]
+    # the value is never read back from the reason: without the column (an old Parquet file) there is none
+    assert rejected_by_province(rej.drop(columns="value"))["value"].tolist() == [None] * 4
 
 
 def test_unreadable_required_cells_from_real_intake(tmp_path):

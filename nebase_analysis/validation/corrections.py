@@ -3,13 +3,14 @@ read of what it sent, in Chinese, ready to send.
 
 ``<reports>/corrections/<省份>.xlsx``: sheet 问题清单, the issues sorted by applicant and
 severity (errors first); and, when intake rejected any of the province's files, summary
-rows or cells (``Batch.rejected``, ``rejected.parquet`` of ``nebase ingest``), a second
-sheet (``validation.yaml`` ``rejected_to_provinces.sheet``, 读取时发现的问题) listing
-them with file, sheet, cell, field, the value as typed, the reason and what to do. A
-required value that could not be read is told once, in 问题清单 (its ``required_missing``
-issue says the value was unreadable, see :func:`unreadable_message`), not again in the
-second sheet. Every cell is written as text or number, never a formula: the workbook is
-opened with :func:`nebase_analysis.excel.open_workbook` and texts go through
+rows or cells, or noted something to check (``Batch.rejected``, ``rejected.parquet`` of
+``nebase ingest``; the scopes of ``validation.yaml`` ``rejected_to_provinces.scopes``:
+file, row, field, reconcile), a second sheet (``rejected_to_provinces.sheet``,
+读取时发现的问题) listing them with file, sheet, cell, field, the value as typed (intake's
+``value``), the reason and what to do. A required value that could not be read is told
+once, in 问题清单 (its ``required_missing`` issue says the value was unreadable, see
+:func:`unreadable_message`), not again in the second sheet. Every cell is written as text
+or number, never a formula: the workbook is opened with :func:`nebase_analysis.excel.open_workbook` and texts go through
 :func:`~nebase_analysis.excel.write_text` (a province's text beginning with ``=``, ``+``,
 ``-`` or ``@`` stays text).
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from nebase_analysis.cleaning import is_blank
 from nebase_analysis.config import category_labels, field_schema, resolve_config
 from nebase_analysis.validation.core import SEVERITY_ORDER
 
@@ -43,8 +45,10 @@ SHEET_COLUMNS = {
 REJECTED_COLUMNS = ["province", "applicant_id", "name", "scope", "file", "path", "sheet", "cell", "field",
                     "field_label", "value", "reason", "in_issues"]
 
-#: column of :func:`rejected_by_province` -> header of the province's rejected sheet, in sheet order
-REJECTED_SHEET_COLUMNS = {
+#: column of :func:`rejected_by_province` (and ``action``) -> Chinese header, wherever it is shown
+#: (the province's rejected sheet, the data-quality report)
+REJECTED_HEADERS = {
+    "province": "省份",
     "scope": "类型",
     "applicant_id": "申报编号",
     "name": "名称",
@@ -56,37 +60,18 @@ REJECTED_SHEET_COLUMNS = {
     "value": "填报值",
     "reason": "原因",
     "action": "请更正",
+    "in_issues": "列入问题清单",
 }
 
-#: where intake's reasons quote the value as typed (used when ``rejected`` has no ``value`` column)
-_VALUE_PATTERNS = (
-    re.compile(r"的值「(.*?)」"),                     # 「成立日期」的值「2026年13月1日」无法识别为日期
-    re.compile(r"含公式 (.+?)，模板要求"),            # 单元格 F26 含公式 =SUM(A1:A2)，模板要求直接填写数值
-    re.compile(r"内容「(.*)」"),                      # 单元格 G16 在填报区域之外有内容「12」
-)
+#: columns of :func:`nebase_analysis.reports.tables.rejected_counts` -> Chinese header (besides province and scopes)
+REJECTED_COUNT_HEADERS = {"in_issues": f"其中{REJECTED_HEADERS['in_issues']}", "total": "合计"}
+
+#: column -> header of the province's rejected sheet, in sheet order
+REJECTED_SHEET_COLUMNS = {c: REJECTED_HEADERS[c] for c in (
+    "scope", "applicant_id", "name", "file", "sheet", "cell", "field_label", "field", "value", "reason", "action")}
+
 #: the analyst's tail of an intake reason, dropped when the reason is told to a province
 _REASON_TAIL = re.compile(r"[，,]\s*(?:按缺失处理|该项未读取|未读取)\s*$")
-
-
-def typed_value(reason: Any) -> str | None:
-    """The value as the province typed it, quoted in an intake reason; ``None`` when the reason quotes none.
-
-    Examples
-    --------
-    >>> typed_value("「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理")
-    '2026年13月1日'
-    >>> typed_value("单元格 F26 含公式 =SUM(A1:A2)，模板要求直接填写数值，该项未读取")
-    '=SUM(A1:A2)'
-    >>> typed_value("文件损坏或不是 Excel（xlsx）文件，无法打开") is None
-    True
-    """
-    if not isinstance(reason, str):
-        return None
-    for pattern in _VALUE_PATTERNS:
-        m = pattern.search(reason)
-        if m:
-            return m.group(1)
-    return None
 
 
 def _posix(path: Any) -> PurePosixPath:
@@ -94,7 +79,8 @@ def _posix(path: Any) -> PurePosixPath:
 
 
 def _text(v: Any) -> str | None:
-    return None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or str(v) == "" else str(v)
+    """``v`` as text, ``None`` when blank (:func:`~nebase_analysis.cleaning.is_blank`)."""
+    return None if is_blank(v) else str(v)
 
 
 def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame | None = None,
@@ -102,7 +88,7 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
     """Intake's rejected files, summary rows and cells, attributed to the province they came from.
 
     Only the scopes of ``validation.yaml`` ``rejected_to_provinces.scopes`` are kept
-    (``file``, ``row``, ``field``). The province is, in this order: the row's own
+    (``file``, ``row``, ``field``, ``reconcile``). The province is, in this order: the row's own
     ``province`` (when ``rejected`` has that column); the applicant's (``applicants``, then
     ``summary``); the province intake gave the folder the file lies in (the folder of the
     ``source_file`` of that province's applicants and summary rows; the nearest folder
@@ -113,9 +99,9 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
     Parameters
     ----------
     rejected : DataFrame or None
-        ``Batch.rejected`` (``path, sheet, cell, field, applicant_id, scope, reason``;
-        a ``value`` column, if present, is the value as typed, otherwise it is taken from
-        the reason, see :func:`typed_value`).
+        ``Batch.rejected`` (``path, sheet, cell, field, applicant_id, scope, reason,
+        value``; ``value`` is the cell text as typed, ``None`` where there is none; a
+        frame without that column is read as all ``None``).
     applicants, summary : DataFrame, optional
         For the province and name of each applicant id.
     config : optional
@@ -178,7 +164,7 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
         return by_code.get(parts[1]) if len(parts) == 3 else None
 
     L = Labeller(cfg)
-    values = rej["value"] if "value" in rej.columns else rej["reason"].map(typed_value)
+    values = rej["value"] if "value" in rej.columns else [None] * len(rej)
     out = pd.DataFrame({
         "province": [province(o, a, p) for o, a, p in zip(rej["province"] if "province" in rej.columns else [None] * len(rej),
                                                           rej["applicant_id"], rej["path"])],
@@ -206,7 +192,19 @@ def rejected_by_province(rejected: pd.DataFrame | None, applicants: pd.DataFrame
 def unreadable_message(label: str, cells: pd.DataFrame) -> str:
     """The message of a required value intake could not read: where, why, what to do (not "未填写").
 
-    ``cells``: the rows of :func:`rejected_by_province` for that applicant and field.
+    Parameters
+    ----------
+    label : str
+        The value's Chinese label (``成立日期``).
+    cells : DataFrame
+        The rows of :func:`rejected_by_province` for that applicant and column
+        (``sheet, cell, reason``).
+
+    Returns
+    -------
+    str
+        ``<label>无法读取（<sheet>!<cell>）：<reasons>；请按模板格式重新填写`` (the
+        analyst's tail of each reason, 按缺失处理 / 该项未读取, left out).
 
     Examples
     --------
@@ -226,6 +224,13 @@ def rejected_columns(passed: pd.DataFrame, config: Any = None) -> pd.DataFrame:
     A cell's ``field`` is one column (``founded_date``, ``total_revenue_2024``, a text
     section); a whole row intake could not read is reported under its field id
     (``total_revenue``) and stands for each of that field's columns (``wide_columns``).
+
+    Parameters
+    ----------
+    passed : DataFrame
+        :func:`rejected_by_province` (``applicant_id, scope, field``).
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
 
     Returns
     -------
@@ -249,7 +254,19 @@ def rejected_columns(passed: pd.DataFrame, config: Any = None) -> pd.DataFrame:
 
 
 def unreadable_cells(passed: pd.DataFrame, config: Any = None) -> dict[tuple[str, str], pd.DataFrame]:
-    """``{(applicant_id, column): rows of passed}``: the rejected cells behind each applicant column.
+    """The rejected cells behind each applicant column.
+
+    Parameters
+    ----------
+    passed : DataFrame
+        :func:`rejected_by_province`.
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+
+    Returns
+    -------
+    dict
+        ``{(applicant_id, column): rows of passed}`` (see :func:`rejected_columns`).
 
     Examples
     --------
@@ -265,6 +282,20 @@ def mark_in_issues(passed: pd.DataFrame, issues: pd.DataFrame, config: Any = Non
     """Set ``in_issues`` on the rejected cells told in the issues sheet: those behind a
     ``required_missing`` issue (which then says the value was unreadable, see :func:`unreadable_message`).
 
+    Parameters
+    ----------
+    passed : DataFrame
+        :func:`rejected_by_province`.
+    issues : DataFrame
+        ``ValidationResult.issues`` (``applicant_id, field, rule``; may be empty).
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+
+    Returns
+    -------
+    DataFrame
+        ``passed`` with ``in_issues`` (bool) set.
+
     Examples
     --------
     >>> p = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-01"], "scope": "field", "field": ["founded_date", "phone"]})
@@ -279,26 +310,89 @@ def mark_in_issues(passed: pd.DataFrame, issues: pd.DataFrame, config: Any = Non
     return passed.assign(in_issues=pd.Series([i in hit for i in passed.index], index=passed.index, dtype=bool))
 
 
+def scope_counts(passed: pd.DataFrame, config: Any = None) -> pd.Series:
+    """How many rows of ``passed`` each scope has.
+
+    Parameters
+    ----------
+    passed : DataFrame
+        :func:`rejected_by_province` (or any rows of it; ``scope``).
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+
+    Returns
+    -------
+    Series
+        int64 counts indexed by scope id, in the order of ``validation.yaml``
+        ``rejected_to_provinces.scopes``, zeros kept.
+
+    Examples
+    --------
+    >>> scope_counts(pd.DataFrame({"scope": ["field", "file", "field"]})).to_dict()
+    {'file': 1, 'row': 0, 'field': 2, 'reconcile': 0}
+    """
+    scopes = list(resolve_config(config)["validation"]["rejected_to_provinces"]["scopes"])
+    return passed["scope"].value_counts().reindex(scopes, fill_value=0).astype("int64").rename_axis("scope").rename("n")
+
+
+def scope_counts_text(passed: pd.DataFrame, config: Any = None) -> str:
+    """The counts of :func:`scope_counts` in Chinese, each scope by its label (scopes without rows left out).
+
+    Parameters
+    ----------
+    passed : DataFrame
+        Rows of :func:`rejected_by_province` (``scope``).
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+
+    Returns
+    -------
+    str
+        ``<label> <n> 项``, joined by ``，`` (empty when ``passed`` has no rows).
+
+    Examples
+    --------
+    >>> scope_counts_text(pd.DataFrame({"scope": ["field", "file", "field"]}))
+    '文件无法读取 1 项，单元格无法读取 2 项'
+    """
+    cfg = resolve_config(config)
+    scopes = cfg["validation"]["rejected_to_provinces"]["scopes"]
+    return "，".join(f"{scopes[k]['label']} {n} 项" for k, n in scope_counts(passed, cfg).items() if n)
+
+
 def rejected_summary_text(passed: pd.DataFrame | None, config: Any = None) -> str:
-    """What intake could not read and how it was passed on, in one Chinese sentence
+    """What intake could not read or asks to check, and how it was passed on, in one Chinese sentence
     (``nebase validate`` prints it; the data-quality report shows it).
 
-    ``passed``: ``ValidationResult.rejected`` (:func:`rejected_by_province` with ``in_issues``).
+    Parameters
+    ----------
+    passed : DataFrame or None
+        ``ValidationResult.rejected`` (:func:`rejected_by_province` with ``in_issues``).
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+
+    Returns
+    -------
+    str
+        Counts by scope of what went to the provinces' workbooks, how many were told in
+        the issues sheet instead, and how many have no province.
 
     Examples
     --------
     >>> print(rejected_summary_text(None))
     读取时没有发现问题（没有无法读取或需核实的内容）
+    >>> p = pd.DataFrame({"province": ["广东省", None], "scope": ["file", "file"], "in_issues": False})
+    >>> print(rejected_summary_text(p))
+    读取时发现的问题已转给所在省份（1 个省份的更正工作簿）：文件无法读取 1 项；另有 1 项无法确定所属省份（不在省份文件夹中），未写入更正工作簿，见 rejected.parquet
     """
     if passed is None or len(passed) == 0:
         return "读取时没有发现问题（没有无法读取或需核实的内容）"
-    scopes = resolve_config(config)["validation"]["rejected_to_provinces"]["scopes"]
+    cfg = resolve_config(config)
     known = passed[passed["province"].notna()]
-    counts = known["scope"].value_counts()
     parts = []
     if len(known):
-        what = "，".join(f"{s['label']} {int(counts[k])} 项" for k, s in scopes.items() if k in counts.index)
-        parts.append(f"读取时发现的问题已转给所在省份（{known['province'].nunique()} 个省份的更正工作簿）：{what}")
+        parts.append(f"读取时发现的问题已转给所在省份（{known['province'].nunique()} 个省份的更正工作簿）："
+                     f"{scope_counts_text(known, cfg)}")
         n_told = int(known["in_issues"].sum())
         if n_told:
             parts.append(f"其中 {n_told} 项为必填项，已在问题清单中说明（填报值无法读取）")
@@ -341,9 +435,21 @@ def correction_table(issues: pd.DataFrame, province: str, config: Any = None) ->
 def rejected_table(passed: pd.DataFrame, province: str, config: Any = None) -> pd.DataFrame:
     """A province's rejected files, summary rows and cells as its sheet shows them (Chinese headers).
 
-    ``passed``: :func:`rejected_by_province` (after :func:`mark_in_issues`); rows told in
-    the issues sheet (``in_issues``) are left out. Columns: :data:`REJECTED_SHEET_COLUMNS`
-    (类型 and 请更正 from ``validation.yaml`` ``rejected_to_provinces.scopes``).
+    Parameters
+    ----------
+    passed : DataFrame
+        :func:`rejected_by_province` (after :func:`mark_in_issues`); rows told in the
+        issues sheet (``in_issues``) are left out.
+    province : str
+        The province whose rows are shown.
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`REJECTED_SHEET_COLUMNS` (Chinese headers; 类型 and 请更正 from
+        ``validation.yaml`` ``rejected_to_provinces.scopes``), in the order of ``passed``.
 
     Examples
     --------
@@ -419,6 +525,7 @@ def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = N
     for prov in present:
         table = correction_table(issues, prov, cfg)
         rej = rejected_table(rejected, prov, cfg)
+        mine = pending[pending["province"] == prov]
         path = out_dir / f"{safe_file_name(prov)}.xlsx"
         wb = open_workbook(path)
         n_err = int((issues.loc[issues["province"] == prov, "severity"] == "error").sum())
@@ -427,10 +534,7 @@ def write_corrections(issues: pd.DataFrame, out_dir: str | Path, config: Any = N
             title += f"；另有读取时发现的问题 {len(rej)} 项，见工作表“{rcfg['sheet']}”"
         _sheet(wb, "问题清单", title, table, [12, 28, 8, 14, 14, 28, 26, 14, 14, 70, 24], red=4)
         if len(rej):
-            counts = rej[REJECTED_SHEET_COLUMNS["scope"]].value_counts()
-            labels = [s["label"] for s in rcfg["scopes"].values()]
-            what = "，".join(f"{lab} {int(counts[lab])} 项" for lab in labels if lab in counts.index)
-            _sheet(wb, rcfg["sheet"], f"{prov} {rcfg['sheet']}（{what}）：以下内容未能读入或需要核实，请按“{REJECTED_SHEET_COLUMNS['action']}”一列处理后重新报送",
+            _sheet(wb, rcfg["sheet"], f"{prov} {rcfg['sheet']}（{scope_counts_text(mine, cfg)}）：以下内容未能读入或需要核实，请按“{REJECTED_SHEET_COLUMNS['action']}”一列处理后重新报送",
                    rej, [14, 12, 28, 30, 10, 8, 28, 22, 18, 60, 30])
         wb.close()
         paths.append(path)
