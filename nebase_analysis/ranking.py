@@ -51,6 +51,7 @@ __all__ = [
     "MethodComparison",
     "selection_places",
     "unranked_lines",
+    "unranked_reason",
     "configure_parser",
     "run_cli",
 ]
@@ -251,8 +252,10 @@ def final_ranking(
         ``rank`` (Int64; NA when a score is missing), ``n_in_group``, ``places``,
         ``selected``, ``tie`` (shares its rank), ``decided_by`` (tie-break key that
         separated it from an applicant with the same final score; ``tie`` when none did),
-        ``tie_note``, ``method``, ``weight_objective``, ``weight_expert``, ``note``
-        (missing scores, then the aggregation notes, each prefixed with its criterion's
+        ``tie_note``, ``method``, ``weight_objective``, ``weight_expert``,
+        ``unranked_reason`` (why ``rank`` is NA, :func:`unranked_reason`: ``no_objective``,
+        ``no_expert``, ``no_scores``; ``""`` when ranked), ``note``
+        (missing scores in the words of ``ranking.unranked_labels``, then the aggregation notes, each prefixed with its criterion's
         Chinese name, e.g. ``保障措施：评分仅 4 个…``); with ``issues``, also ``n_errors``
         and ``needs_review``.
 
@@ -280,18 +283,16 @@ def final_ranking(
             raise ValueError(f"平分裁定顺序中的 {k} 不在专家汇总结果中（ranking.tie_break）")
     exp = exp[["applicant_id", "expert", *crit_keys, "expert_note"]]
     df = comp.merge(exp, on="applicant_id", how="outer", indicator="merge_src")
+    # why an applicant cannot be ranked: a code, worded by ranking.unranked_labels
+    reasons = unranked_reason(df["objective"], df["expert"])
+    reason_labels = cfg["ranking"]["unranked_labels"]
     notes = []
-    for r in df.itertuples():
-        n = []
-        if r.merge_src == "right_only":
-            n.append("缺少客观得分，未排名")
-        elif r.merge_src == "left_only" or not np.isfinite(r.expert):
-            n.append("缺少专家评分，未排名")
-        elif not np.isfinite(r.objective):
-            n.append("缺少客观得分，未排名")
-        if isinstance(r.expert_note, str) and r.expert_note:
-            n.append(r.expert_note)
+    for why, extra in zip(reasons, df["expert_note"]):
+        n = [f"{reason_labels[why]}，未排名"] if why else []
+        if isinstance(extra, str) and extra:
+            n.append(extra)
         notes.append("；".join(n))
+    df["unranked_reason"] = reasons
     df["note"] = notes
     df = df.drop(columns=["merge_src", "expert_note"])
     df["final"] = wo * df["objective"] + we * df["expert"]
@@ -372,7 +373,7 @@ def final_ranking(
     out["method"] = method_used
     out["weight_objective"] = wo
     out["weight_expert"] = we
-    cols = ["applicant_id", *gcols, "objective", "expert", *crit_keys, "final", "rank", "n_in_group", "places", "selected", "tie", "decided_by", "tie_note", "method", "weight_objective", "weight_expert", "note"]
+    cols = ["applicant_id", *gcols, "objective", "expert", *crit_keys, "final", "rank", "n_in_group", "places", "selected", "tie", "decided_by", "tie_note", "method", "weight_objective", "weight_expert", "unranked_reason", "note"]
     if issues is not None:
         out["n_errors"] = _error_counts(issues).reindex(out["applicant_id"].astype(str)).fillna(0).astype(int).to_numpy()
         out["needs_review"] = out["n_errors"] > 0
@@ -833,6 +834,34 @@ def _applicant_names(processed: Path) -> pd.DataFrame | None:
     return a[["applicant_id", "name"]] if {"applicant_id", "name"} <= set(a.columns) else None
 
 
+def unranked_reason(objective: Any, expert: Any) -> pd.Series:
+    """Why an applicant cannot be ranked, as a code: the score(s) it lacks.
+
+    Parameters
+    ----------
+    objective, expert : array-like of float
+        The composite (objective) and aggregated expert scores, aligned; NaN or None
+        where missing.
+
+    Returns
+    -------
+    Series of str
+        ``no_scores`` (both missing), ``no_objective``, ``no_expert``, or ``""`` (both
+        present: ranked). The Chinese words are ``ranking.unranked_labels``.
+
+    Examples
+    --------
+    >>> unranked_reason([80.0, None, 70.0, None], [90.0, 85.0, None, None]).tolist()
+    ['', 'no_objective', 'no_expert', 'no_scores']
+    """
+    o = pd.to_numeric(pd.Series(objective, dtype=object), errors="coerce").to_numpy(dtype=float)
+    e = pd.to_numeric(pd.Series(expert, dtype=object), errors="coerce").to_numpy(dtype=float)
+    no_o, no_e = ~np.isfinite(o), ~np.isfinite(e)
+    index = objective.index if isinstance(objective, pd.Series) else None
+    codes = np.select([no_o & no_e, no_o, no_e], ["no_scores", "no_objective", "no_expert"], default="")
+    return pd.Series(codes, index=index, dtype=object)
+
+
 def unranked_lines(final: pd.DataFrame, config: Any = None, names: pd.DataFrame | None = None,
                    out_dir: Any = None) -> list[str]:
     """Chinese summary of a final ranking: applicants ranked, unranked (listed by domain ×
@@ -867,8 +896,10 @@ def unranked_lines(final: pd.DataFrame, config: Any = None, names: pd.DataFrame 
     out = final.copy()
     if names is not None:
         out = out.merge(names.drop_duplicates("applicant_id"), on="applicant_id", how="left")
+    labels = cfg["ranking"]["unranked_labels"]
     un = out[out["rank"].isna()]
-    un = un.assign(why=un["note"].fillna("").map(lambda t: t.split("；")[0].removesuffix("，未排名") or "缺少得分"))
+    reason = un["unranked_reason"] if "unranked_reason" in un.columns else unranked_reason(un["objective"], un["expert"])
+    un = un.assign(why=reason.map(labels))
     lines = []
     if len(un):
         lines.append(f"未排名的申报对象 {len(un)} 个（不参与入选）：")

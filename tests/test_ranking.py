@@ -112,6 +112,20 @@ def test_groups_missing_scores_and_places_by_domain():
     assert r.loc[["A", "B"], "selected"].all()
     assert r.loc[["Q", "P", "R"], "rank"].tolist() == [1, 2, 3] and r.loc["R", "selected"] == False  # noqa: E712
     assert r.loc["A", "n_in_group"] == 2
+    # the reason is a code; the words come from ranking.unranked_labels
+    assert r["unranked_reason"].to_dict() == {"A": "", "B": "", "P": "", "Q": "", "R": "", "X": "no_expert", "Z": "no_objective"}
+
+
+def test_unranked_reason_codes_and_lines_worded_from_configuration():
+    comp = _comp([("A", 70.0), ("B", float("nan")), ("C", float("nan")), ("D", 60.0)])
+    agg = _agg([("A", 80.0, 20), ("B", 70.0, 20), ("C", float("nan"), float("nan"))])
+    cfg = _cfg(unranked_labels={"no_objective": "无客观分", "no_expert": "无专家分", "no_scores": "两项皆无"})
+    r = ranking.final_ranking(comp, agg, cfg).set_index("applicant_id")
+    assert r["unranked_reason"].to_dict() == {"A": "", "B": "no_objective", "C": "no_scores", "D": "no_expert"}
+    assert r.loc["B", "note"] == "无客观分，未排名" and r.loc["C", "note"].startswith("两项皆无，未排名")
+    assert r.loc["A", "rank"] == 1 and r.loc[["B", "C", "D"], "rank"].isna().all()
+    lines = ranking.unranked_lines(r.reset_index(), cfg)
+    assert lines[:2] == ["未排名的申报对象 3 个（不参与入选）：", "  软件·示范园区 3 个：B（无客观分）、C（两项皆无）、D（无专家分）"]
 
 
 def test_places_fall_back_to_composite_config():
