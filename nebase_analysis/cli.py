@@ -13,6 +13,7 @@ import importlib
 import os
 import re
 import sys
+from typing import Callable
 
 #: subcommand -> (module, one-line help in Chinese)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -29,13 +30,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-#: argparse's English error texts (Python's own wording) -> Chinese; tried in order
-_ARGPARSE_ERRORS: list[tuple[str, str]] = [
+#: value types named in "invalid <type> value"
+_ARGPARSE_TYPES = {"int": "整数", "float": "数值", "str": "文本"}
+
+
+def _invalid_value(m: re.Match) -> str:
+    """``argument --seed: invalid int value: 'x'`` in Chinese, the type named in words."""
+    return f"参数 {m[1]}：{m[3]} 不是有效的{_ARGPARSE_TYPES.get(m[2], m[2])}"
+
+
+#: argparse's English error texts (Python's own wording) -> Chinese (a template or a function
+#: of the match, as re.sub takes); tried in order
+_ARGPARSE_ERRORS: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"the following arguments are required: (.+)", r"缺少必需的参数：\1"),
     (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
     (r"one of the arguments (.+) is required", r"须给出以下参数之一：\1"),
     (r"argument (.+?): invalid choice: (.+) \(choose from (.+)\)", r"参数 \1：无效的取值 \2（可选：\3）"),
-    (r"argument (.+?): invalid (\w+) value: (.+)", r"参数 \1：\3 不是有效的\2"),
+    (r"argument (.+?): invalid (\w+) value: (.+)", _invalid_value),
     (r"argument (.+?): expected one argument", r"参数 \1 需要一个取值"),
     (r"argument (.+?): expected at most one argument", r"参数 \1 至多接受一个取值"),
     (r"argument (.+?): expected at least one argument", r"参数 \1 至少需要一个取值"),
@@ -45,8 +56,6 @@ _ARGPARSE_ERRORS: list[tuple[str, str]] = [
     (r"ambiguous option: (.+?) could match (.+)", r"选项 \1 有歧义，可能是：\2"),
     (r"argument (.+?): (.+)", r"参数 \1：\2"),
 ]
-#: value types named in "invalid <type> value"
-_ARGPARSE_TYPES = {"int": "整数", "float": "数值", "str": "文本"}
 
 
 def translate_argparse_error(message: str) -> str:
@@ -58,20 +67,29 @@ def translate_argparse_error(message: str) -> str:
     '缺少必需的参数：--out'
     >>> translate_argparse_error("argument --seed: invalid int value: 'x'")
     "参数 --seed：'x' 不是有效的整数"
+    >>> translate_argparse_error("argument --samples: invalid float value: '1e'")
+    "参数 --samples：'1e' 不是有效的数值"
     """
     for pattern, repl in _ARGPARSE_ERRORS:
-        m = re.fullmatch(pattern, message, flags=re.S)
-        if m:
-            out = m.expand(repl)
-            if "不是有效的" in out:
-                kind = m.group(2)
-                out = out[: len(out) - len(kind)] + _ARGPARSE_TYPES.get(kind, kind)
+        out, n = re.subn(rf"\A(?:{pattern})\Z", repl, message, count=1, flags=re.S)
+        if n:
             return out
     return message
 
 
 class ChineseHelpFormatter(argparse.HelpFormatter):
-    """Help text with a Chinese usage line (``用法：``) and Chinese placeholders (``cli.yaml``)."""
+    """Help text with a Chinese usage line (``用法：``) and Chinese placeholders (``cli.yaml``).
+
+    The help column is aligned by display width (a Chinese character takes two columns).
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser(prog="nebase demo", formatter_class=ChineseHelpFormatter, add_help=False)
+    >>> _ = p.add_argument("--out", help="输出目录")
+    >>> _ = p.add_argument("--seed", type=int, help="随机种子")
+    >>> print(p.format_usage().strip())
+    用法：nebase demo [--out 输出目录] [--seed 随机种子]
+    """
 
     def add_usage(self, usage, actions, groups, prefix=None):
         return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
