@@ -58,7 +58,18 @@ def _package_config() -> dict[str, Any]:
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot be used; the message (Chinese) names the file, key and reason."""
+    """A configuration that cannot be used; the message (Chinese) names the file, key and reason.
+
+    A :class:`ValueError`, so callers that report bad input catch both.
+
+    Examples
+    --------
+    >>> try:
+    ...     load_config({"ranking": {"weights": {"objective": 0.5, "expert": 0.4}}})
+    ... except ConfigError as exc:
+    ...     print(exc)
+    配置中 ranking.weights 的权重之和须为 1：客观得分（objective）0.5 + 专家评分（expert）0.4 = 0.9（不会自动按比例缩放，请改为和为 1 的权重）
+    """
 
 
 #: PyYAML's problem texts (a part of them, from the C or the Python parser) and what they mean
