@@ -62,6 +62,8 @@ def test_validate_cli_end_to_end(processed, capsys):
     assert f"各省更正工作簿：{len(books)} 个" in out
     # nothing rejected at intake: said so, and no second sheet in any workbook
     assert "读取时没有发现问题（没有无法读取或需核实的内容）" in out
+    passed = pd.read_parquet(root / "processed" / "rejected_passed.parquet")  # written even when empty, for the report
+    assert len(passed) == 0 and "in_issues" in passed.columns
     import openpyxl
 
     for b in books:
@@ -127,17 +129,19 @@ def with_rejected(tmp_path_factory):
         ent[c] = np.nan
     keep = lambda t: t[t.applicant_id == "E-BJ-01"].reset_index(drop=True)  # noqa: E731
     wb = "applications/北京市/02_雁栖中和人工智能股份有限公司.xlsx"
-    rows = [
-        (wb, "申请书", "C16", "founded_date", "E-BJ-01", "field", "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理"),
-        (wb, "申请书", "C19", "is_high_tech", "E-BJ-01", "field", "「高新技术企业」的值「是的」无法识别为是/否，按缺失处理"),
-        (wb, "申请书", None, "taxes", "E-BJ-01", "field", "找不到「税金总额（亿元）」一行（行被删除、移动或字段标识被改动），该项未读取"),
-        (wb, "申请书", "D40", "top_products.1.sales", "E-BJ-01", "field", "单元格 D40 含公式 =SUM(D41:D45)，模板要求直接填写数值，该项未读取"),
-        ("applications/北京市/推荐汇总表.xlsx", None, None, None, "E-BJ-03", "row", "推荐汇总表第 6 行（序号 4，雁栖致信精密传动有限公司）没有对应的申请书文件"),
-        ("applications/藏/01_某某氢能科技有限公司.xlsx", None, None, None, None, "file", "文件设有密码（已加密），无法读取；请取消密码后重新报送"),
-        ("applications/说明.docx", None, None, None, None, "file", "文件不在省份文件夹中，未读取（应放在 applications/<省份>/ 下）"),
-        (wb, None, None, "name", "E-BJ-01", "reconcile", "申请书名称与推荐汇总表第 5 行「甲」不一致（按序号对应）"),
+    rows = [  # ..., reason, value (the cell text as typed; None where there is none)
+        (wb, "申请书", "C16", "founded_date", "E-BJ-01", "field", "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理",
+         "2026年13月1日"),
+        (wb, "申请书", "C19", "is_high_tech", "E-BJ-01", "field", "「高新技术企业」的值「是的」无法识别为是/否，按缺失处理", "是的"),
+        (wb, "申请书", None, "taxes", "E-BJ-01", "field", "找不到「税金总额（亿元）」一行（行被删除、移动或字段标识被改动），该项未读取", None),
+        (wb, "申请书", "D40", "top_products.1.sales", "E-BJ-01", "field", "单元格 D40 含公式 =SUM(D41:D45)，模板要求直接填写数值，该项未读取",
+         "=SUM(D41:D45)"),
+        ("applications/北京市/推荐汇总表.xlsx", None, None, None, "E-BJ-03", "row", "推荐汇总表第 6 行（序号 4，雁栖致信精密传动有限公司）没有对应的申请书文件", None),
+        ("applications/藏/01_某某氢能科技有限公司.xlsx", None, None, None, None, "file", "文件设有密码（已加密），无法读取；请取消密码后重新报送", None),
+        ("applications/说明.docx", None, None, None, None, "file", "文件不在省份文件夹中，未读取（应放在 applications/<省份>/ 下）", None),
+        (wb, None, None, "name", "E-BJ-01", "reconcile", "申请书名称与推荐汇总表第 5 行「甲」不一致（按序号对应）", None),
     ]
-    rejected = pd.DataFrame(rows, columns=["path", "sheet", "cell", "field", "applicant_id", "scope", "reason"]).astype(object)
+    rejected = pd.DataFrame(rows, columns=["path", "sheet", "cell", "field", "applicant_id", "scope", "reason", "value"]).astype(object)
     summary = b.summary[b.summary.applicant_id.isin(["E-BJ-01", "E-BJ-03"])].reset_index(drop=True)  # E-BJ-03: no workbook
     batch = Batch(applicants=ent.reset_index(drop=True), texts=keep(b.texts), top_enterprises=keep(b.top_enterprises),
                   top_products=keep(b.top_products), summary=summary, rejected=rejected)
@@ -161,6 +165,13 @@ def test_validate_tells_provinces_what_could_not_be_read(with_rejected):
             "未写入更正工作簿，见 rejected.parquet") in out
     books = sorted(p.name for p in (root / "reports" / "corrections").glob("*.xlsx"))
     assert books == ["北京市.xlsx", "西藏自治区.xlsx"]  # 西藏: no issue, only the rejected file
+    # what was passed on, written next to issues.parquet for the data-quality report: province order, then scope
+    passed = pd.read_parquet(root / "processed" / "rejected_passed.parquet")
+    assert passed["province"].fillna("").tolist() == ["北京市"] * 6 + ["西藏自治区", ""]
+    assert passed["scope"].tolist() == ["row", "field", "field", "field", "field", "reconcile", "file", "file"]
+    assert passed["cell"].fillna("").tolist() == ["", "C16", "C19", "", "D40", "", "", ""]
+    assert passed["in_issues"].tolist() == [False, True, True, True, False, False, False, False]
+    assert passed["value"].fillna("").tolist() == ["", "2026年13月1日", "是的", "", "=SUM(D41:D45)", "", "", ""]
 
     issues = pd.read_parquet(root / "processed" / "issues.parquet")
     req = issues[issues.rule == "required_missing"].set_index("field")
@@ -225,7 +236,8 @@ def test_data_quality_report_lists_what_could_not_be_read(with_rejected, tmp_pat
                       ["北京市", "0", "1", "4", "1", "3", "6"], ["西藏自治区", "1", "0", "0", "0", "0", "1"],
                       ["（未能确定省份）", "1", "0", "0", "0", "0", "1"]]
     detail = rows[len(counts):]
-    assert detail[0] == ["省份", "类型", "编号", "名称", "文件", "工作表", "单元格", "指标", "填报值", "原因", "列入问题清单"]
+    # the headers of the provinces' sheet (申报编号, not a second spelling)
+    assert detail[0] == ["省份", "类型", "申报编号", "名称", "文件", "工作表", "单元格", "指标", "填报值", "原因", "列入问题清单"]
     assert len(detail) == 1 + 8
     assert ["北京市", "单元格无法读取", "E-BJ-01", "雁栖中和人工智能股份有限公司", "02_雁栖中和人工智能股份有限公司.xlsx", "申请书", "C16",
             "成立日期", "2026年13月1日", "「成立日期」的值「2026年13月1日」无法识别为日期，按缺失处理", "是"] in detail

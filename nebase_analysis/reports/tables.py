@@ -13,7 +13,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ __all__ = [
     "top_issue_applicants",
     "rejected_passed_on",
     "rejected_counts",
+    "rejected_display",
     "status_counts",
     "rank_movers",
     "dimension_profile",
@@ -50,7 +51,8 @@ __all__ = [
 
 #: which stage writes which processed table (for error messages)
 _PRODUCER = {
-    "applicants": "nebase ingest", "rejected": "nebase ingest", "issues": "nebase validate", "indicators": "nebase score",
+    "applicants": "nebase ingest", "rejected": "nebase ingest", "issues": "nebase validate",
+    "rejected_passed": "nebase validate", "indicators": "nebase score",
     "scores": "nebase score", "contributions": "nebase score", "dimension_scores": "nebase score",
     "rank_intervals": "nebase score", "expert_scores": "nebase experts", "expert_aggregate": "nebase rank",
     "reliability": "nebase rank", "expert_flags": "nebase rank", "final_ranking": "nebase rank",
@@ -308,45 +310,70 @@ def top_issue_applicants(overview: pd.DataFrame, n: int | None = None, config=No
     return ov.sort_values(["n_error", "n_issues", "applicant_id"], ascending=[False, False, True], kind="stable").head(n).reset_index(drop=True)
 
 
-def rejected_passed_on(processed_dir: str | Path, config=None) -> pd.DataFrame:
-    """What intake could not read (files, summary rows, cells), by province, as ``nebase validate``
-    passes it on in the correction workbooks.
+def rejected_passed_on(processed_dir: str | Path) -> pd.DataFrame:
+    """What intake could not read or asks to check (files, summary rows, cells, notes), by
+    province, as ``nebase validate`` passed it on in the correction workbooks.
 
-    Reads ``rejected.parquet`` (``nebase ingest``; required), ``applicants``, and, when present,
-    ``summary`` and ``issues``; returns
-    :func:`~nebase_analysis.validation.corrections.rejected_by_province` with ``in_issues``
-    (the required cells told in the issues sheet as unreadable).
+    Parameters
+    ----------
+    processed_dir : path
+        ``data/processed``; ``rejected_passed.parquet`` (written by ``nebase validate``) is read.
+
+    Returns
+    -------
+    DataFrame
+        :attr:`nebase_analysis.validation.ValidationResult.rejected`: columns of
+        :func:`~nebase_analysis.validation.corrections.rejected_by_province`, with
+        ``in_issues`` (the required cells told in the issues sheet as unreadable).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        The file is missing (``nebase validate`` has not run) or lacks columns.
 
     Examples
     --------
     >>> import tempfile
-    >>> from nebase_analysis.batch import Batch
+    >>> from nebase_analysis.validation.corrections import rejected_by_province
     >>> d = tempfile.mkdtemp()
-    >>> _ = Batch.empty().to_parquet(d)
+    >>> rejected_by_province(None).to_parquet(f"{d}/rejected_passed.parquet")
     >>> len(rejected_passed_on(d))
     0
     """
-    from nebase_analysis.validation.corrections import mark_in_issues, rejected_by_province
+    from nebase_analysis.validation.corrections import REJECTED_COLUMNS
 
-    cfg = resolve_config(config)
-    processed = Path(processed_dir)
-    rejected = load_table(processed, "rejected", ["path", "sheet", "cell", "field", "applicant_id", "scope", "reason"])
-    applicants = load_table(processed, "applicants", ["applicant_id", "province"])
-    optional = {n: pd.read_parquet(processed / f"{n}.parquet") if (processed / f"{n}.parquet").exists() else None
-                for n in ("summary", "issues")}
-    passed = rejected_by_province(rejected, applicants, optional["summary"], cfg)
-    issues = optional["issues"]
-    return mark_in_issues(passed, issues, cfg) if issues is not None and len(issues) else passed
+    return load_table(processed_dir, "rejected_passed", REJECTED_COLUMNS)
 
 
-def rejected_counts(passed: pd.DataFrame, config=None) -> pd.DataFrame:
-    """Rejected files, summary rows and cells counted per province (``rejected_passed_on``).
+def _province_shown(passed: pd.DataFrame, cfg) -> pd.Series:
+    """``province``, with ``validation.yaml`` ``rejected_to_provinces.unattributed`` where there is none."""
+    unattributed = cfg["validation"]["rejected_to_provinces"]["unattributed"]
+    return passed["province"].astype(object).where(passed["province"].notna(), unattributed)
 
-    Columns: ``province`` (``validation.yaml`` ``rejected_to_provinces.unattributed`` for a
-    file outside any province folder), one column per scope of
-    ``rejected_to_provinces.scopes`` (``file``, ``row``, ``field``, ``reconcile``), ``in_issues`` (cells
-    told in the issues sheet instead) and ``total``; provinces in ``provinces.yaml`` order,
-    the unattributed last; only provinces with something rejected.
+
+def rejected_counts(passed: pd.DataFrame, config=None, *, headers: bool = False) -> pd.DataFrame:
+    """Rejected files, summary rows, cells and notes to check counted per province.
+
+    Parameters
+    ----------
+    passed : DataFrame or None
+        :func:`rejected_passed_on` (``province, scope, in_issues``).
+    config : optional
+        Configuration.
+    headers : bool
+        Chinese column headings (省份, the scope labels, 其中列入问题清单, 合计), as the
+        data-quality report shows them.
+
+    Returns
+    -------
+    DataFrame
+        ``province`` (``validation.yaml`` ``rejected_to_provinces.unattributed`` for a
+        file outside any province folder), one column per scope of
+        ``rejected_to_provinces.scopes`` (``file``, ``row``, ``field``, ``reconcile``;
+        :func:`~nebase_analysis.validation.corrections.scope_counts`), ``in_issues``
+        (cells told in the issues sheet instead) and ``total``; provinces in
+        ``provinces.yaml`` order, the unattributed last; only provinces with something
+        passed on.
 
     Examples
     --------
@@ -354,23 +381,72 @@ def rejected_counts(passed: pd.DataFrame, config=None) -> pd.DataFrame:
     ...                   "in_issues": [False, True, False, False]})
     >>> rejected_counts(p).values.tolist()
     [['北京市', 0, 0, 1, 0, 0, 1], ['广东省', 1, 0, 1, 0, 1, 2], ['（未能确定省份）', 1, 0, 0, 0, 0, 1]]
+    >>> list(rejected_counts(p, headers=True).columns)
+    ['省份', '文件无法读取', '缺少申请书文件', '单元格无法读取', '需核实', '其中列入问题清单', '合计']
     """
+    from nebase_analysis.validation.corrections import REJECTED_COUNT_HEADERS, REJECTED_HEADERS, scope_counts
+
     cfg = resolve_config(config)
     rcfg = cfg["validation"]["rejected_to_provinces"]
     scopes = list(rcfg["scopes"])
     cols = ["province", *scopes, "in_issues", "total"]
     if passed is None or len(passed) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object if c == "province" else "int64") for c in cols})
-    p = passed.assign(province=passed["province"].astype(object).where(passed["province"].notna(), rcfg["unattributed"]),
-                      in_issues=passed["in_issues"].astype(bool))
-    t = pd.crosstab(p["province"], pd.Categorical(p["scope"], categories=scopes)).reindex(columns=scopes, fill_value=0)
-    t.columns = scopes
-    t["in_issues"] = p.groupby("province")["in_issues"].sum().reindex(t.index).astype("int64")
-    t["total"] = t[scopes].sum(axis=1)
-    order = {u["name"]: i for i, u in enumerate(cfg["provinces"]["units"])}
-    rank = [order.get(n, len(order) + (1 if n == rcfg["unattributed"] else 0)) for n in t.index]
-    t = t.assign(_r=rank).reset_index().sort_values(["_r", "province"], kind="stable").drop(columns="_r")
-    return t[cols].astype({c: "int64" for c in cols[1:]}).reset_index(drop=True)
+        t = pd.DataFrame({c: pd.Series(dtype=object if c == "province" else "int64") for c in cols})
+    else:
+        p = passed.assign(province=_province_shown(passed, cfg), in_issues=passed["in_issues"].astype(bool))
+        groups = p.groupby("province", sort=False)
+        t = pd.DataFrame({prov: scope_counts(g, cfg) for prov, g in groups}).T.reindex(columns=scopes)
+        t["in_issues"] = groups["in_issues"].sum().reindex(t.index).astype("int64")
+        t["total"] = t[scopes].sum(axis=1)
+        order = {u["name"]: i for i, u in enumerate(cfg["provinces"]["units"])}
+        rank = [order.get(n, len(order) + (1 if n == rcfg["unattributed"] else 0)) for n in t.index]
+        t = t.rename_axis("province").assign(_r=rank).reset_index().sort_values(["_r", "province"], kind="stable")
+        t = t[cols].astype({c: "int64" for c in cols[1:]}).reset_index(drop=True)
+    if headers:
+        t = t.rename(columns={"province": REJECTED_HEADERS["province"],
+                              **{k: v["label"] for k, v in rcfg["scopes"].items()}, **REJECTED_COUNT_HEADERS})
+    return t
+
+
+#: columns of :func:`rejected_display`, in order (headers from ``corrections.REJECTED_HEADERS``)
+REJECTED_DISPLAY_COLUMNS = ["province", "scope", "applicant_id", "name", "file", "sheet", "cell", "field_label", "value",
+                            "reason", "in_issues"]
+
+
+def rejected_display(passed: pd.DataFrame, config=None) -> pd.DataFrame:
+    """What was passed on to the provinces, row by row, as the data-quality report shows it.
+
+    Parameters
+    ----------
+    passed : DataFrame
+        :func:`rejected_passed_on`.
+    config : optional
+        Configuration.
+
+    Returns
+    -------
+    DataFrame
+        :data:`REJECTED_DISPLAY_COLUMNS` under the Chinese headers of
+        :data:`nebase_analysis.validation.corrections.REJECTED_HEADERS` (those of the
+        provinces' sheet); the scope by its label, ``in_issues`` as 是/否, the province
+        ``rejected_to_provinces.unattributed`` where there is none; the order of ``passed``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"province": [None], "scope": ["file"], "applicant_id": [None], "name": [None],
+    ...     "file": ["说明.docx"], "sheet": [None], "cell": [None], "field_label": [None], "value": [None],
+    ...     "reason": ["文件不在省份文件夹中"], "in_issues": [False]})
+    >>> d = rejected_display(p)
+    >>> list(d.columns[:3]), d[["省份", "类型", "文件", "列入问题清单"]].values.tolist()
+    (['省份', '类型', '申报编号'], [['（未能确定省份）', '文件无法读取', '说明.docx', '否']])
+    """
+    from nebase_analysis.validation.corrections import REJECTED_HEADERS
+
+    cfg = resolve_config(config)
+    labels = display_labels(cfg)
+    shown = relabel(passed.assign(province=_province_shown(passed, cfg), in_issues=passed["in_issues"].astype(bool)),
+                    {"scope": labels["rejected_scope"], "in_issues": labels["bool"]})
+    return shown[REJECTED_DISPLAY_COLUMNS].rename(columns=REJECTED_HEADERS).reset_index(drop=True)
 
 
 def status_counts(ranking: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:

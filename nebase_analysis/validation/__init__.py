@@ -55,10 +55,14 @@ class ValidationResult:
         The correction workbooks written, one per province.
     n_applicants : int
     rejected : DataFrame
-        What intake could not read (the batch's ``rejected`` files, summary rows and
-        cells), attributed to provinces and passed on in the correction workbooks:
+        What intake could not read or asks to check (the batch's ``rejected`` rows of
+        the scopes in ``validation.yaml`` ``rejected_to_provinces.scopes``: files, summary
+        rows, cells, notes to check), attributed to provinces and passed on in the
+        correction workbooks:
         :func:`~nebase_analysis.validation.corrections.rejected_by_province`, with
         ``in_issues`` True for the required cells told in the issues instead.
+        ``nebase validate`` writes it as ``rejected_passed.parquet`` (the data-quality
+        report reads it).
     """
 
     issues: "pd.DataFrame"
@@ -134,6 +138,10 @@ def configure_parser(parser) -> None:
 def run_cli(args) -> int:
     """``nebase validate``: read the processed batch, write issues, Data Docs and workbooks.
 
+    Writes ``issues.parquet``, ``issues_summary.parquet`` and ``rejected_passed.parquet``
+    (:attr:`ValidationResult.rejected`, what was passed on to the provinces) to the
+    processed folder.
+
     Returns 0, or 1 with a Chinese message on stderr when the batch, the configuration or
     the ``--truth`` file cannot be read.
     """
@@ -153,6 +161,7 @@ def run_cli(args) -> int:
     processed = Path(args.processed)
     write_parquet(result.issues, processed / "issues.parquet")
     write_parquet(result.summary, processed / "issues_summary.parquet")
+    write_parquet(result.rejected, processed / "rejected_passed.parquet")
     counts = result.issues["severity"].value_counts()
     print(f"已核查 {result.n_applicants} 个申报对象：错误 {int(counts.get('error', 0))} 条，"
           f"警告 {int(counts.get('warning', 0))} 条，提示 {int(counts.get('info', 0))} 条")
