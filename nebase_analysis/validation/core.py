@@ -234,8 +234,9 @@ def run_validation(batch, config=None, reports_dir=None, data_docs=True, use_gx=
     lists = {"top_enterprises": batch.top_enterprises, "top_products": batch.top_products}
     texts = batch.texts
     rows: list[dict] = []
-    # what intake could not read (files, summary rows, cells), by province; a required
-    # cell among them is told as unreadable, not as unfilled
+    # what intake could not read or asks to check (files, summary rows, cells, notes), by
+    # province, computed here once (nebase validate writes it as rejected_passed.parquet for
+    # the reports); a required cell among them is told as unreadable, not as unfilled
     from nebase_analysis.validation.corrections import (
         mark_in_issues, rejected_by_province, unreadable_cells, unreadable_message)
 
