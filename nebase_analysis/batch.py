@@ -19,9 +19,13 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "top_products": ["applicant_id", "rank", "product", "sales", "market_share"],
     "texts": ["applicant_id", "section", "text"],
     "summary": ["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file"],
-    "rejected": ["path", "sheet", "cell", "field", "applicant_id", "scope", "reason"],
+    "rejected": ["path", "sheet", "cell", "field", "applicant_id", "scope", "value", "reason"],
     "cleaning_log": ["applicant_id", "field", "raw", "clean", "rule"],
 }
+
+#: table name -> standard columns added after the first release; older Parquet files lack them
+#: and :meth:`Batch.from_parquet` adds them, empty
+ADDED_COLUMNS: dict[str, list[str]] = {"rejected": ["value"]}
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -53,7 +57,9 @@ class Batch:
         The annex 1 rows (推荐汇总表) as read.
     rejected : DataFrame
         Every file, row or value not taken: ``path, sheet, cell, field, applicant_id,
-        scope`` (``file``/``row``/``field``/``reconcile``), ``reason``.
+        scope`` (``file``/``row``/``field``/``reconcile``), ``value`` (the text as typed
+        that the reason quotes: the cell's content, the formula, the summary's entry;
+        ``None`` for a file or row), ``reason``.
     cleaning_log : DataFrame
         Every change cleaning made: ``applicant_id, field, raw, clean, rule``.
 
@@ -102,6 +108,9 @@ class Batch:
     def from_parquet(cls, directory: str | Path) -> "Batch":
         """Read a batch written by :meth:`to_parquet`.
 
+        A table written before one of its columns existed (``rejected`` without ``value``)
+        gets that column, all ``None`` (:data:`ADDED_COLUMNS`).
+
         Raises
         ------
         FileNotFoundError
@@ -114,7 +123,12 @@ class Batch:
         tables = {}
         for name in cls.table_names():
             p = directory / f"{name}.parquet"
-            tables[name] = pd.read_parquet(p) if p.exists() else empty_table(name)
+            frame = pd.read_parquet(p) if p.exists() else empty_table(name)
+            for col in ADDED_COLUMNS.get(name, ()):
+                if col not in frame.columns:  # an older file: the column, empty, where it belongs
+                    at = TABLE_COLUMNS[name].index(col)
+                    frame.insert(min(at, len(frame.columns)), col, pd.Series([None] * len(frame), index=frame.index, dtype=object))
+            tables[name] = frame
         return cls(**tables)
 
 

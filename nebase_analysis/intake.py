@@ -21,8 +21,10 @@ What is read
     is detected rather than misread.
 
 Nothing is dropped silently
-    ``Batch.rejected`` (``path, sheet, cell, field, applicant_id, reason, scope``)
-    lists, in Chinese, every file, row or value not taken:
+    ``Batch.rejected`` (``path, sheet, cell, field, applicant_id, scope, value, reason``)
+    lists, in Chinese, every file, row or value not taken; ``value`` is the text as typed
+    that the reason quotes (the cell's content, a formula, the summary's 序号/类别/领域/名称,
+    the cover's 推荐单位/所属省份), ``None`` for a file or a row:
 
     - ``scope == "file"``: the workbook was not read (corrupt, password-protected,
       another template or an old version, a missing sheet, empty, too large, a copy of
@@ -255,7 +257,7 @@ class WorkbookRead:
     version: str | None = None
     values: dict = field(default_factory=dict)  # key -> raw cell value
     cells: dict = field(default_factory=dict)  # key -> (sheet, row, col) of non-blank values (0-based)
-    problems: list = field(default_factory=list)  # (sheet, cell, key, reason) field-level
+    problems: list = field(default_factory=list)  # (sheet, cell, key, reason, value as typed or None) field-level
     reason: str | None = None  # file-level rejection
 
     @property
@@ -438,7 +440,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
             rid = r[0] if r else ""
             if isinstance(rid, str) and rid and not rid.startswith("_"):
                 if rid in ids:
-                    out.problems.append((sheet, _cell_ref(i, 0), rid, f"字段标识「{rid}」重复出现（第 {ids[rid] + 1} 行与第 {i + 1} 行），该项未读取"))
+                    out.problems.append((sheet, _cell_ref(i, 0), rid, f"字段标识「{rid}」重复出现（第 {ids[rid] + 1} 行与第 {i + 1} 行），该项未读取", rid))
                 ids.setdefault(rid, i)
         merged = merges.get(sheet, [])
         fsheet = formulas.get(sheet, {})
@@ -447,14 +449,14 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
             i = ids.get(row_id)
             if i is None:  # one message for the row, naming the values it costs
                 out.problems.append((sheet, None, row_id, f"找不到「{p.display}」一行（模板中位于第 {p.row + 1} 行，A 列字段标识「{row_id}」；"
-                                                          f"行被删除、移动或字段标识被改动），{_row_not_read(p)}"))
+                                                          f"行被删除、移动或字段标识被改动），{_row_not_read(p)}", None))
                 continue
             n_found += 1
             claimed.add(i)
             r = grid[i]
             label = r[1] if len(r) > 1 else ""
             if label != label_txt and _norm_label(label) != p.label_norm:
-                out.problems.append((sheet, _cell_ref(i, 1), row_id, f"第 {i + 1} 行标签为「{label}」，应为「{label_txt}」（单元格被移动或改动），{_row_not_read(p)}"))
+                out.problems.append((sheet, _cell_ref(i, 1), row_id, f"第 {i + 1} 行标签为「{label}」，应为「{label_txt}」（单元格被移动或改动），{_row_not_read(p)}", label))
                 continue
             for j, key in enumerate(keys):
                 c = value_col + j
@@ -463,10 +465,11 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
                     in_merge = next((m for m in merged if m[0] <= i <= m[2] and m[1] <= c <= m[3]), None)
                     if in_merge:
                         rng = f"{_cell_ref(in_merge[0], in_merge[1])}:{_cell_ref(in_merge[2], in_merge[3])}"
-                        out.problems.append((sheet, ref, key, f"单元格 {ref} 位于合并单元格 {rng} 中，无法确定数值归属，该项未读取"))
+                        out.problems.append((sheet, ref, key, f"单元格 {ref} 位于合并单元格 {rng} 中，无法确定数值归属，该项未读取",
+                                             r[c] if c < len(r) else None))
                         continue
                     if (i, c) in fsheet:
-                        out.problems.append((sheet, ref, key, f"单元格 {ref} 含公式 {fsheet[(i, c)]}，模板要求直接填写数值，该项未读取"))
+                        out.problems.append((sheet, ref, key, f"单元格 {ref} 含公式 {fsheet[(i, c)]}，模板要求直接填写数值，该项未读取", fsheet[(i, c)]))
                         continue
                 v = r[c] if c < len(r) else ""
                 if not cl.is_blank(v):
@@ -476,7 +479,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
             # values beyond the row's value columns: moved cells
             for c in range(width, len(r)):
                 if not cl.is_blank(r[c]):
-                    out.problems.append((sheet, _cell_ref(i, c), keys[0], f"单元格 {_cell_ref(i, c)} 在填报区域之外有内容「{r[c]}」（单元格被移动？），未读取"))
+                    out.problems.append((sheet, _cell_ref(i, c), keys[0], f"单元格 {_cell_ref(i, c)} 在填报区域之外有内容「{_typed_text(r[c])}」（单元格被移动？），未读取", r[c]))
         # values in rows without a field id (cut-and-pasted cells)
         for i, r in enumerate(grid):
             rid = r[0] if r else ""
@@ -484,7 +487,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
                 continue
             for c in range(value_col, len(r)):
                 if not cl.is_blank(r[c]):
-                    out.problems.append((sheet, _cell_ref(i, c), None, f"单元格 {_cell_ref(i, c)} 不在模板的填报位置，内容「{r[c]}」未读取（单元格被移动？）"))
+                    out.problems.append((sheet, _cell_ref(i, c), None, f"单元格 {_cell_ref(i, c)} 不在模板的填报位置，内容「{_typed_text(r[c])}」未读取（单元格被移动？）", r[c]))
     if n_found < n_expected / 2:
         out.reason = f"模板结构被大幅改动（{n_expected - n_found} 行缺失），无法按模板读取"
         out.values = {}
@@ -553,6 +556,7 @@ def _approximate_quoted(rule: str) -> str:
 
 def _reason_for(label: str, raw: Any, rule: str | None, unit: Any, kind: str) -> str:
     """Why a cell's value was not taken (Chinese), from the parser's rule."""
+    raw = _typed_text(raw)
     if rule and rule.startswith("unit_mismatch:"):
         return f"「{label}」的值「{raw}」单位为{rule.split(':', 1)[1]}，与本行单位{unit}不符，按缺失处理"
     if rule and rule.startswith("approximate:"):
@@ -714,9 +718,10 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     rejected: list[dict] = []
     log: list[dict] = []
 
-    def reject(p: Any, reason: str, scope: str, applicant_id: Any = None, sheet: Any = None, cell: Any = None, fld: Any = None) -> None:
+    def reject(p: Any, reason: str, scope: str, applicant_id: Any = None, sheet: Any = None, cell: Any = None, fld: Any = None,
+               value: Any = None) -> None:
         rejected.append({"path": rel(p) if p is not None else None, "sheet": sheet, "cell": cell, "field": fld,
-                         "applicant_id": applicant_id, "reason": reason, "scope": scope})
+                         "applicant_id": applicant_id, "reason": reason, "scope": scope, "value": _typed_text(value)})
 
     # -- discover files
     summary_name = icfg["summary_file"]
@@ -796,7 +801,8 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
         p_cell = cl.resolve_province(header.get("province"), rules)
         for src, pv, raw in (("推荐单位", p_rec, header.get("recommender")), ("所属省份", p_cell, header.get("province"))):
             if pv is not None and province is not None and pv != province:
-                reject(summary_path, f"推荐汇总表的{src}「{raw}」属于{pv}，与文件夹「{folder.name}」（{province}）不一致", "reconcile", fld="province")
+                reject(summary_path, f"推荐汇总表的{src}「{raw}」属于{pv}，与文件夹「{folder.name}」（{province}）不一致", "reconcile", fld="province",
+                       value=raw)
         for f in files:
             if f.name == summary_name:
                 continue
@@ -847,13 +853,13 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                 raw_seq = e["raw"].get("seq")
                 what = "为空" if cl.is_blank(raw_seq) else f"「{raw_seq}」不是数字"
                 reject(summary_path, f"推荐汇总表第 {e['row']} 行序号{what}，无法按序号与申请书核对；请填写序号", "reconcile",
-                       sheet=summary_sheet, cell=_cell_ref(e["row"] - 1, seq_col), fld="seq")
+                       sheet=summary_sheet, cell=_cell_ref(e["row"] - 1, seq_col), fld="seq", value=raw_seq)
         for seq, same in rows_by_seq.items():
             if len(same) > 1:
                 cells = "、".join(f"{_cell_ref(e['row'] - 1, seq_col)}「{e['name']}」" for e in same)
                 reject(summary_path, f"推荐汇总表序号 {seq:g} 重复出现 {len(same)} 次（第 {'、'.join(str(e['row']) for e in same)} 行："
                                      f"{cells}）；请为每个推荐对象填写不同的序号", "reconcile",
-                       sheet=summary_sheet, cell=_cell_ref(same[1]["row"] - 1, seq_col), fld="seq")
+                       sheet=summary_sheet, cell=_cell_ref(same[1]["row"] - 1, seq_col), fld="seq", value=same[1]["raw"].get("seq"))
         # -- reconcile: by seq and name, then by name
         by_seq: dict[float, list] = {}
         for e in entries:
@@ -895,16 +901,20 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                                   "source_file": rel(summary_path), "applicant_id": aid, "row": e["row"],
                                   "workbook": rel(w["path"]) if w is not None else None})
                 if e["category"] is None:
-                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报类别「{raw.get('category')}」无法识别", "reconcile", aid, cell=_cell_ref(e["row"] - 1, summary_cols["category"]), fld="category")
+                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报类别「{raw.get('category')}」无法识别", "reconcile", aid, cell=_cell_ref(e["row"] - 1, summary_cols["category"]), fld="category",
+                           value=raw.get("category"))
                 if raw.get("domain") is not None and cl.resolve_domain(raw.get("domain"), rules) is None:
-                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报创建领域「{raw.get('domain')}」不是十个领域之一", "reconcile", aid, cell=_cell_ref(e["row"] - 1, summary_cols["domain"]), fld="domain")
+                    reject(summary_path, f"推荐汇总表第 {e['row']} 行申报创建领域「{raw.get('domain')}」不是十个领域之一", "reconcile", aid, cell=_cell_ref(e["row"] - 1, summary_cols["domain"]), fld="domain",
+                           value=raw.get("domain"))
                 if w is None:
                     reject(summary_path, f"推荐汇总表第 {e['row']} 行（序号 {raw.get('seq')}，{raw.get('name')}）没有对应的申请书文件", "row", aid)
                     continue
                 if wb_form in _FORMS and e["category"] is not None and e["category"] != wb_form:
-                    reject(w["path"], f"推荐汇总表第 {e['row']} 行申报类别为「{raw.get('category')}」，但申请书是{cfg['fields']['categories'][wb_form]['label']}模板", "reconcile", aid, fld="category")
+                    reject(w["path"], f"推荐汇总表第 {e['row']} 行申报类别为「{raw.get('category')}」，但申请书是{cfg['fields']['categories'][wb_form]['label']}模板", "reconcile", aid, fld="category",
+                           value=raw.get("category"))
                 if w.get("name_mismatch") is not None:
-                    reject(w["path"], f"申请书名称与推荐汇总表第 {e['row']} 行「{raw.get('name')}」不一致（按序号对应）", "reconcile", aid, fld="name")
+                    reject(w["path"], f"申请书名称与推荐汇总表第 {e['row']} 行「{raw.get('name')}」不一致（按序号对应）", "reconcile", aid, fld="name",
+                           value=raw.get("name"))
             else:
                 twin = next((o["path"].name for o in wbs if o is not w and o["seq"] == w["seq"]), None)
                 also = f"（文件名中的序号 {w['seq']:g} 与「{twin}」相同）" if twin else ""
@@ -923,15 +933,31 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                 if row.get("domain") is None and sdom is not None:
                     row["domain"] = sdom
                 elif sdom is not None and row.get("domain") != sdom:
-                    reject(w["path"], f"申请书申报领域「{row.get('domain')}」与推荐汇总表「{sdom}」不一致", "reconcile", aid, fld="domain")
+                    reject(w["path"], f"申请书申报领域「{row.get('domain')}」与推荐汇总表「{sdom}」不一致", "reconcile", aid, fld="domain",
+                           value=r.values.get("domain"))
                 if cl.is_blank(row.get("name")) and e["name"]:
                     row["name"] = e["name"]
             for src, raw_v, pv in (("推荐单位", r.values.get("recommender"), cl.province_from_text(r.values.get("recommender"), rules)),
                                    ("所属省份", r.values.get("province"), cl.resolve_province(r.values.get("province"), rules))):
                 if pv is not None and pv != province:
-                    reject(w["path"], f"申请书封面的{src}「{raw_v}」属于{pv}，与文件夹「{folder.name}」（{province}）不一致", "reconcile", aid, fld="province")
+                    reject(w["path"], f"申请书封面的{src}「{raw_v}」属于{pv}，与文件夹「{folder.name}」（{province}）不一致", "reconcile", aid, fld="province",
+                           value=raw_v)
             applicants.append(row)
     return _assemble(applicants, texts, lists, summaries, rejected, log, cfg)
+
+
+def _typed_text(value: Any) -> str | None:
+    """A cell's value as the province typed it, as text (the ``value`` of ``rejected``): text as
+    is, a number without a trailing ``.0``, a date as ``YYYY-MM-DD``; ``None`` when blank.
+
+    Examples
+    --------
+    >>> _typed_text("约30亿左右"), _typed_text(2.0), _typed_text(2.5), _typed_text("  ")
+    ('约30亿左右', '2', '2.5', None)
+    """
+    if cl.is_blank(value):
+        return None
+    return value if isinstance(value, str) else cl.parse_text(value).value
 
 
 def _where(r: WorkbookRead, key: str) -> tuple[str | None, str | None]:
@@ -943,8 +969,8 @@ def _where(r: WorkbookRead, key: str) -> tuple[str | None, str | None]:
 def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec], cfg: Mapping, rules: Any,
                      reject: Any, log: list, texts: list, lists: dict, path: Path) -> dict:
     row: dict[str, Any] = {"applicant_id": aid, "category": r.form, "province": province}
-    for sheet, cell, key, reason in r.problems:
-        reject(path, reason, "field", aid, sheet=sheet, cell=cell, fld=key)
+    for sheet, cell, key, reason, typed in r.problems:
+        reject(path, reason, "field", aid, sheet=sheet, cell=cell, fld=key, value=typed)
     list_rows: dict[tuple, dict] = {}
     for s in specs:
         raw = r.values.get(s.key)
@@ -970,7 +996,8 @@ def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec
             p = cl.clean_value(raw, s.kind, s.unit, s.choices, rules)
         if not p.ok:
             sheet, cell = _where(r, s.key)
-            reject(path, _reason_for(s.label, raw, p.rule, s.unit, s.kind), "field", aid, sheet=sheet, cell=cell, fld=s.key)
+            reject(path, _reason_for(s.label, raw, p.rule, s.unit, s.kind), "field", aid, sheet=sheet, cell=cell, fld=s.key,
+                   value=raw)
         elif p.rule is not None:
             log.append({"applicant_id": aid, "field": s.key, "raw": None if raw is None else str(raw),
                         "clean": None if cl.is_blank(p.value) or p.value is pd.NaT else str(p.value.date() if isinstance(p.value, pd.Timestamp) else p.value),
@@ -979,7 +1006,7 @@ def _clean_applicant(r: WorkbookRead, aid: str, province: str, specs: list[_Spec
             if approx is not None:  # read, but an approximate figure is never passed off as exact
                 sheet, cell = _where(r, s.key)
                 reject(path, f"「{s.label}」的值「{raw}」含{_approximate_quoted(approx)}等约数用语，已按约数 {p.value:.12g} 读取；请核实并填写确切数值",
-                       "reconcile", aid, sheet=sheet, cell=cell, fld=s.key)
+                       "reconcile", aid, sheet=sheet, cell=cell, fld=s.key, value=raw)
         if s.kind == "longtext":
             if p.value is not None:
                 texts.append({"applicant_id": aid, "section": s.key, "text": p.value})

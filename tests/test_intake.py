@@ -460,8 +460,8 @@ def test_approximate_numbers_are_reported_and_space_split_ones_refused(raw, poli
     wb.save(target)
     b = load_batch(raw, {"intake": {"approximate_numbers": policy}}, progress=False)
     rej = _rej(b)
-    assert rej[["field", "cell", "sheet", "applicant_id"]].values.tolist() == [
-        ["total_revenue_2023", f"C{r}", "申请书", "E-GD-01"], ["total_revenue_2024", f"D{r}", "申请书", "E-GD-01"]]
+    assert rej[["field", "cell", "sheet", "applicant_id", "value"]].values.tolist() == [
+        ["total_revenue_2023", f"C{r}", "申请书", "E-GD-01", "约30亿左右"], ["total_revenue_2024", f"D{r}", "申请书", "E-GD-01", "30 40"]]
     approx, spaced = rej.iloc[0], rej.iloc[1]
     assert (spaced.scope, spaced.reason) == (
         "field", "「总营业收入（亿元）」的值「30 40」中数字之间有空格，无法确定是一个数还是几个数，按缺失处理；请删除空格后填写一个确切数值")
@@ -490,3 +490,66 @@ def test_cli_ingest_refuses_a_bad_approximate_numbers_setting_without_a_tracebac
     err = capsys.readouterr().err
     assert err.strip() == "nebase ingest：配置项 intake.approximate_numbers 应为 flag 或 refuse，而不是「refused」"
     assert "Traceback" not in err and not out.exists()
+
+
+# -- the value as typed, in rejected ----------------------------------------------------------------------------
+
+
+def test_rejected_value_is_the_text_as_typed(raw):
+    target = _wb(raw, "E-GD-01")
+    wb = openpyxl.load_workbook(target)
+    ws = wb["申请书"]
+    r, rt = _row(ws, "total_revenue"), _row(ws, "taxes")
+    ws.cell(r, 3).value, ws.cell(r, 4).value, ws.cell(r, 5).value = "约30亿左右", "30 40", "abc"
+    ws.cell(rt, 5).value, ws.cell(rt, 8).value = f"=C{rt}*1.1", 99  # a formula, a stray number
+    ws.cell(_row(ws, "province"), 3).value = "江苏"
+    ws.cell(_row(ws, "domain"), 3).value = "储能"  # 新型储能制造, the summary says 智能机器人
+    wb.save(target)
+    summary = raw / "applications" / "广东省" / "推荐汇总表.xlsx"
+    wb = openpyxl.load_workbook(summary)
+    ws = wb["推荐汇总表"]
+    ws["C2"] = "江苏省工业和信息化厅"
+    ws["B7"], ws["E6"], ws["F6"] = 1, "基地", "纺织"
+    wb.save(summary)
+    _wb(raw, "E-XZ-01").write_bytes(b"garbage")
+    b = load_batch(raw, progress=False)
+    got = b.rejected[["path", "cell", "field", "scope", "value"]].astype(object).where(b.rejected.notna(), None)
+    gd, wbk = "applications/广东省/推荐汇总表.xlsx", f"applications/广东省/{target.name}"
+    assert got.values.tolist() == [
+        [gd, None, "province", "reconcile", "江苏省工业和信息化厅"],
+        [gd, "B7", "seq", "reconcile", "1"],  # the second of the two 序号 1, as typed (a number cell)
+        [gd, "E6", "category", "reconcile", "基地"],
+        [gd, "F6", "domain", "reconcile", "纺织"],
+        [wbk, f"E{rt}", "taxes_2025", "field", f"=C{rt}*1.1"],
+        [wbk, f"H{rt}", "taxes_2023", "field", "99"],
+        [wbk, f"C{r}", "total_revenue_2023", "reconcile", "约30亿左右"],
+        [wbk, f"D{r}", "total_revenue_2024", "field", "30 40"],
+        [wbk, f"E{r}", "total_revenue_2025", "field", "abc"],
+        [wbk, None, "domain", "reconcile", "储能"],  # as typed on the cover (the reason names 新型储能制造)
+        [wbk, None, "province", "reconcile", "江苏"],
+        [f"applications/西藏自治区/{_wb(raw, 'E-XZ-01').name}", None, None, "file", None],
+    ], got.values.tolist()
+    # the stray number is quoted as typed in the reason too (not 99.0)
+    assert b.rejected.reason[got.field == "taxes_2023"].item() == f"单元格 H{rt} 在填报区域之外有内容「99」（单元格被移动？），未读取"
+    # every reason quoting a cell's value has it in value: validation needs no pattern over the reason
+    quoting = b.rejected.reason.str.contains("的值「|含公式 |内容「", regex=True)
+    assert quoting.sum() == 5 and b.rejected.value[quoting].notna().all()
+
+
+def test_old_rejected_parquet_without_value_is_read_with_an_empty_value(raw, tmp_path):
+    from nebase_analysis.batch import TABLE_COLUMNS, Batch
+
+    _wb(raw, "E-XZ-01").write_bytes(b"garbage")
+    b = load_batch(raw, progress=False)
+    assert list(b.rejected.columns) == TABLE_COLUMNS["rejected"] == [
+        "path", "sheet", "cell", "field", "applicant_id", "scope", "value", "reason"]
+    b.to_parquet(tmp_path / "new")
+    def cells(frame):
+        return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+    assert cells(Batch.from_parquet(tmp_path / "new").rejected) == cells(b.rejected)
+    b.rejected = b.rejected.drop(columns="value")  # as written before the column existed
+    b.to_parquet(tmp_path / "old")
+    back = Batch.from_parquet(tmp_path / "old").rejected
+    assert list(back.columns) == TABLE_COLUMNS["rejected"]
+    assert back.value.tolist() == [None] and cells(back.drop(columns="value")) == cells(b.rejected)
