@@ -311,7 +311,7 @@ def test_index_guides_and_links_data_checks(small):
 
     for page in (index[index.index('<footer class="nb-footer">'):], footer):
         assert f"<code>sha256:{config_hash()}</code>" in page
-        assert "<tr><td>最终得分权重</td><td>客观评分：40%；专家评分：60% " in page
+        assert "<tr><td>最终得分权重</td><td>客观得分：40%；专家评分：60% " in page
         assert "<tr><td>推荐名额</td><td>经济大省：园区 2、企业 20；其他省份：园区 1、企业 10 " in page
         assert "<tr><td>专家评分汇总方法</td><td>去掉最高最低分 " in page
         assert "&quot;" not in page and "{" not in page.split("<details")[0]
@@ -327,17 +327,21 @@ def test_footer_words_configuration_values_in_chinese():
     assert prov["config_text"] == {
         "provinces.major_economic": "无",
         "provinces.quotas": "经济大省：园区 2、企业 20；其他省份：园区 1、企业 10",
-        "ranking.weights": "客观评分：25%；专家评分：75%",
+        "ranking.weights": "客观得分：25%；专家评分：75%",
         "composite.aggregation": "指标汇总：算术平均；维度汇总：几何平均；几何/调和平均的零值下限：0.5",
         "ranking.aggregation.default_method": "去掉最高最低分",
     }
     page = footer_html(prov)
-    assert "<tr><td>最终得分权重</td><td>客观评分：25%；专家评分：75% <span class=\"nb-key\">ranking.weights</span></td></tr>" in page
+    assert "<tr><td>最终得分权重</td><td>客观得分：25%；专家评分：75% <span class=\"nb-key\">ranking.weights</span></td></tr>" in page
     assert f"<code>sha256:{prov['config_sha256']}</code>" in page and "nebase-analysis " in page
     assert "&quot;" not in page and "arithmetic" not in page
     # values the terms do not know are shown as they are; booleans and missing values in words
     assert config_value_text("x.y", {"a": True, "b": [1, 2.5], "c": None}, cfg) == "a：是；b：1、2.5；c：（未配置）"
     assert config_value_text("x.y", "median", cfg) == "中位数"
+    # the score names have one source, ranking.tie_break_labels (also used by the weights check)
+    renamed = load_config({"ranking": {"tie_break_labels": {"objective": "客观分"}}})
+    assert config_value_text("ranking.weights", {"objective": 0.4, "expert": 0.6}, renamed) == "客观分：40%；专家评分：60%"
+    assert "objective" not in cfg["reports"]["footer_terms"] and "expert" not in cfg["reports"]["footer_terms"]
 
 
 def test_partial_run_keeps_every_report_on_the_index(small, tmp_path):

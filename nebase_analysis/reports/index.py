@@ -161,15 +161,16 @@ def provenance(
 def config_value_text(key: str, value: Any, config: Mapping[str, Any] | None = None) -> str:
     """A configuration value as a ministry reader reads it: Chinese words, no JSON.
 
-    Keys and values are named by ``reports.footer_terms``, the category labels of
-    ``fields.yaml`` and ``reports.labels.methods``; a value of a key listed in
+    Keys and values are named by ``reports.footer_terms``, the score names of
+    ``ranking.tie_break_labels`` (客观得分, 专家评分), the category labels of ``fields.yaml``
+    and ``reports.labels.methods``; a value of a key listed in
     ``reports.footer_percent`` is a percentage. A mapping reads ``键：值；键：值`` (nested:
     ``键 值、键 值``), a list ``甲、乙``, a missing value ``（未配置）``.
 
     Examples
     --------
     >>> config_value_text("ranking.weights", {"objective": 0.4, "expert": 0.6})
-    '客观评分：40%；专家评分：60%'
+    '客观得分：40%；专家评分：60%'
     >>> config_value_text("provinces.quotas", {"major": {"park": 2, "enterprise": 20}, "other": {"park": 1, "enterprise": 10}})
     '经济大省：园区 2、企业 20；其他省份：园区 1、企业 10'
     >>> config_value_text("composite.aggregation", {"indicators": "arithmetic", "dimensions": "geometric", "zero_floor": 1.0})
@@ -179,7 +180,8 @@ def config_value_text(key: str, value: Any, config: Mapping[str, Any] | None = N
     """
     cfg = resolve_config(config)
     rcfg = cfg["reports"]
-    terms = {**rcfg["labels"]["methods"], **category_labels(cfg), **(rcfg.get("footer_terms") or {})}
+    terms = {**rcfg["labels"]["methods"], **category_labels(cfg), **(cfg["ranking"].get("tie_break_labels") or {}),
+             **(rcfg.get("footer_terms") or {})}
     yes_no = {True: rcfg["labels"].get("yes", "是"), False: rcfg["labels"].get("no", "否")}
     percent = key in (rcfg.get("footer_percent") or [])
 
