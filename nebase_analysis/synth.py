@@ -27,7 +27,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import math
 import re
 from pathlib import Path
@@ -40,6 +39,7 @@ from nebase_analysis.batch import Batch, type_applicants
 from nebase_analysis.cleaning import CREDIT_CODE_CHARSET, credit_code_check_digit
 from nebase_analysis.config import (
     applicant_columns,
+    catalogue_cities,
     dev_zones,
     domain_table,
     field_schema,
@@ -210,11 +210,8 @@ class _Generator:
         return pools
 
     def _city_pool(self, province: str) -> list[str]:
-        z = self._zones[province]
-        # the catalogue's place column sometimes keeps the 省 of "江苏省如皋…": 省如皋 -> 如皋
-        places = dict.fromkeys(c.removeprefix("省") for c in z["城市/区县"].dropna())
-        cities = [c for c in places if 2 <= len(c) <= 3 and not c.endswith(("区", "县", "港"))]
-        return cities or [self.provinces.loc[province, "short"]]
+        # the cities of the province's zone pool (the 兵团's zones are a part of 新疆's)
+        return catalogue_cities(self.cfg, zones=self._zones[province]) or [self.provinces.loc[province, "short"]]
 
     def recommender(self, province: str) -> str:
         over = self.s["recommender"].get("overrides", {})

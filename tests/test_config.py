@@ -247,3 +247,26 @@ def test_command_line_errors_are_chinese(capsys):
         err = capsys.readouterr().err
         assert exc.value.code == 2 and err.startswith(f"用法：nebase {argv[0]} ") and message in err, err
         assert "error" not in err and "usage" not in err
+
+
+def test_catalogue_cities_follow_the_configured_rule():
+    from nebase_analysis.config import catalogue_cities
+
+    import pandas as pd
+
+    zones = pd.DataFrame({"省份": ["江苏省"] * 6 + ["广东省"],
+                          "城市/区县": ["南京", "省如皋", "江宁区", "南京", "连云港", None, "深圳市"]})
+    # 省 dropped, districts and ports left out, each city once in catalogue order, 市 kept as written
+    assert catalogue_cities(zones=zones) == ["南京", "如皋", "深圳市"]
+    assert catalogue_cities(province="江苏省", zones=zones) == ["南京", "如皋"]
+    cfg = load_config({"synth": {"catalogue_cities": {"drop_suffixes": ["区", "县"], "lengths": [2]}}})
+    assert catalogue_cities(cfg, zones=zones) == ["南京", "如皋"]
+    cfg = load_config({"synth": {"catalogue_cities": {"drop_suffixes": ["区", "县"]}}})
+    assert catalogue_cities(cfg, zones=zones) == ["南京", "如皋", "连云港", "深圳市"]
+    # the real catalogue: validation strips the same cities (with and without 市) off company names
+    from nebase_analysis.validation.rules import _place_prefixes
+
+    cities = catalogue_cities()
+    stems = {c.removesuffix("市") for c in cities} - {""}
+    assert set(_place_prefixes(load_config())[1]) == {x for c in stems if len(c) >= 2 for x in (c, c + "市")}
+    assert "如皋" in cities and not any(c.endswith(("区", "县", "港")) for c in cities)

@@ -5,10 +5,8 @@ plain pandas over the wide table, one relation of fields.md at a time.
 """
 from __future__ import annotations
 
-import math
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
 

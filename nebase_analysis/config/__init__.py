@@ -43,6 +43,7 @@ __all__ = [
     "yearly_columns",
     "wide_columns",
     "category_labels",
+    "catalogue_cities",
     "criteria_table",
     "sf_share_exempt_domains",
 ]
@@ -473,6 +474,48 @@ def dev_zones():
     2543
     """
     return _dev_zones_cached().copy()
+
+
+def catalogue_cities(config: Mapping[str, Any] | str | Path | None = None, province: str | None = None,
+                     zones: Any = None) -> list[str]:
+    """City names of the development-zone catalogue (its ``城市/区县`` column), in catalogue order.
+
+    A place is kept by the rule of ``synth.catalogue_cities``: a leading ``strip_prefix``
+    (省) removed, a length in ``lengths`` (2 or 3 characters), no ending in
+    ``drop_suffixes`` (区, 县, 港: districts, counties, ports). Each name once, as written
+    (``深圳市`` keeps its 市). Used for synthetic company names and by validation to strip a
+    place off a company name.
+
+    Parameters
+    ----------
+    config : path, mapping or None
+        ``synth.catalogue_cities``: the filter.
+    province : str, optional
+        Only the zones of this province (canonical name, the catalogue's ``省份``).
+    zones : DataFrame, optional
+        Rows of :func:`dev_zones` to take the places from (default: the whole catalogue).
+
+    Returns
+    -------
+    list of str
+        The city names, first occurrence first.
+
+    Examples
+    --------
+    >>> catalogue_cities(province="广东省")[:4]
+    ['广州', '湛江', '增城', '珠海']
+    >>> "如皋" in catalogue_cities(province="江苏省"), "浦东新区" in catalogue_cities(province="上海市")
+    (True, False)
+    """
+    cfg = resolve_config(config)
+    rule = cfg["synth"]["catalogue_cities"]
+    z = dev_zones() if zones is None else zones
+    if province is not None:
+        z = z[z["省份"] == province]
+    lengths = {int(n) for n in rule["lengths"]}
+    ends = tuple(rule["drop_suffixes"])
+    places = (str(c).strip().removeprefix(rule["strip_prefix"]) for c in z["城市/区县"].dropna())
+    return list(dict.fromkeys(c for c in places if len(c) in lengths and not c.endswith(ends)))
 
 
 def wide_columns(config: Mapping[str, Any] | None = None):

@@ -145,16 +145,15 @@ def duplicate_rules(applicants: pd.DataFrame, config: Any = None) -> pd.DataFram
 def _place_prefixes(cfg) -> tuple[list[str], list[str]]:
     """Province names (full and short) and city names, longest first, to strip off a name.
 
-    Cities are the two- and three-character places of the development-zone catalogue
-    (``城市/区县``), with and without ``市``.
+    Cities are the places of the development-zone catalogue kept by
+    :func:`nebase_analysis.config.catalogue_cities`, with and without ``市``.
     """
-    from nebase_analysis.config import dev_zones
+    from nebase_analysis.config import catalogue_cities
 
     units = cfg["provinces"]["units"]
     provinces = sorted({*(u["name"] for u in units), *(u["short"] for u in units)}, key=len, reverse=True)
-    places = dev_zones()["城市/区县"].dropna().str.strip().str.removeprefix("省")
-    places = places[places.str.len().between(2, 3) & ~places.str.endswith(("区", "县", "港"))].str.removesuffix("市")
-    cities = sorted({x for c in places if len(c) >= 2 for x in (c, c + "市")}, key=len, reverse=True)
+    stems = (c.removesuffix("市") for c in catalogue_cities(cfg))
+    cities = sorted({x for c in stems if len(c) >= 2 for x in (c, c + "市")}, key=len, reverse=True)
     return provinces, cities
 
 
