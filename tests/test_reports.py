@@ -482,3 +482,16 @@ def _check_rank_interval_chart(charts, plt, cfg):
         assert charts.figure_png(fig, cfg)[:4] == b"\x89PNG"  # every label drawable (CJK font), legend kept in the image
     finally:
         plt.close(fig)
+
+
+def test_distinct_labels_name_a_missing_name_by_its_id():
+    from nebase_analysis.reports.charts import distinct_labels
+
+    f = pd.DataFrame({"applicant_id": ["E-ZJ-01", "E-ZJ-02", None, "E-ZJ-04", "E-JL-05"],
+                      "name": [None, "  ", None, "甲公司", "甲公司"],
+                      "province": ["浙江省", "浙江省", "浙江省", "浙江省", "吉林省"]})
+    assert distinct_labels(f) == ["E-ZJ-01", "E-ZJ-02", "名称缺失", "甲公司（浙江）", "甲公司（吉林）"]
+    assert "nan" not in "".join(distinct_labels(f.assign(name=[float("nan")] * 5)))
+    # the word for neither name nor id is configuration
+    cfg = load_config({"reports": {"labels": {"unnamed": "（未填写名称）"}}})
+    assert distinct_labels(f.iloc[[2]], config=cfg) == ["（未填写名称）"]

@@ -269,27 +269,56 @@ def distinct_labels(frame, label: str = "name", *, province: str = "province", a
     A name shown once stays as it is. A name shared by several rows gets the short name of
     each row's province (``provinces.yaml`` ``short``), e.g. ``某公司（吉林）`` and
     ``某公司（浙江）``; where the name and province are both shared (or the province is
-    unknown), the applicant id as well. Columns absent from ``frame`` are skipped.
+    unknown), the applicant id as well. A missing (or blank) name is shown as the
+    applicant id, or as ``reports.labels.unnamed`` without one. Columns absent from
+    ``frame`` are skipped.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per applicant, in chart order.
+    label : str
+        The column of the names.
+    province, applicant_id : str
+        The columns of the canonical province and of the id (used when present).
+    config : path, mapping or None
+        The province short names (``provinces.yaml``) and ``reports.labels.unnamed``.
+
+    Returns
+    -------
+    list of str
+        One label per row of ``frame``, in its order.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> f = pd.DataFrame({"applicant_id": ["E-JL-01", "E-ZJ-12", "E-ZJ-13", "E-ZJ-14"],
-    ...                   "name": ["甲公司", "甲公司", "乙公司", "乙公司"], "province": ["吉林省", "浙江省", "浙江省", "浙江省"]})
+    >>> f = pd.DataFrame({"applicant_id": ["E-JL-01", "E-ZJ-12", "E-ZJ-13", "E-ZJ-14", "E-ZJ-15"],
+    ...                   "name": ["甲公司", "甲公司", "乙公司", "乙公司", None],
+    ...                   "province": ["吉林省", "浙江省", "浙江省", "浙江省", "浙江省"]})
     >>> distinct_labels(f)
-    ['甲公司（吉林）', '甲公司（浙江）', '乙公司（浙江 · E-ZJ-13）', '乙公司（浙江 · E-ZJ-14）']
+    ['甲公司（吉林）', '甲公司（浙江）', '乙公司（浙江 · E-ZJ-13）', '乙公司（浙江 · E-ZJ-14）', 'E-ZJ-15']
     """
+    import pandas as pd
+
     from nebase_analysis.config import province_table
 
-    names = [str(v) for v in frame[label]]
+    def text(v) -> str | None:
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) or not str(v).strip() else str(v).strip()
+
+    ids = [text(v) for v in frame[applicant_id]] if applicant_id in frame else [None] * len(frame)
+    names = [text(v) for v in frame[label]]
+    cfg = None
+    if any(n is None for n in names):
+        cfg = resolve_config(config)
+        unnamed = cfg["reports"]["labels"]["unnamed"]
+        names = [n if n is not None else (i or unnamed) for n, i in zip(names, ids)]
     repeated = {n for n in names if names.count(n) > 1}
     if not repeated:
         return names
-    cfg = resolve_config(config)
+    cfg = cfg or resolve_config(config)
     pt = province_table(cfg)
     short = dict(zip(pt["name"], pt["short"]))
     provs = [short.get(v, v) if isinstance(v, str) and v else None for v in frame[province]] if province in frame else [None] * len(names)
-    ids = [str(v) for v in frame[applicant_id]] if applicant_id in frame else [None] * len(names)
     pairs = list(zip(names, provs))
     out = []
     for n, p, i in zip(names, provs, ids):

@@ -167,6 +167,22 @@ def config_value_text(key: str, value: Any, config: Mapping[str, Any] | None = N
     ``reports.footer_percent`` is a percentage. A mapping reads ``键：值；键：值`` (nested:
     ``键 值、键 值``), a list ``甲、乙``, a missing value ``（未配置）``.
 
+    Parameters
+    ----------
+    key : str
+        The dotted configuration key (``ranking.weights``); decides whether numbers are
+        percentages.
+    value : any
+        Its value (mapping, list, number, bool, text or None).
+    config : path, mapping or None
+        The words: ``reports.footer_terms``, ``reports.footer_percent``,
+        ``reports.labels``, ``ranking.tie_break_labels`` and the category labels.
+
+    Returns
+    -------
+    str
+        The value in Chinese words; a word the terms do not know is shown as written.
+
     Examples
     --------
     >>> config_value_text("ranking.weights", {"objective": 0.4, "expert": 0.6})
