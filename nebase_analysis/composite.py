@@ -241,10 +241,17 @@ def normalise(
 
 # --------------------------------------------------------------------------- outliers
 def _centred(x: np.ndarray) -> tuple[int, np.ndarray, float]:
-    """The reported values of ``x`` (NaN dropped): their count, deviations from the mean, and sum of squares."""
+    """The reported values of ``x`` (NaN dropped): their count, deviations from the mean, and sum of squares.
+
+    The deviations are divided by the largest of them (skewness and kurtosis do not depend
+    on the scale), so tiny values (1e-82) cannot underflow to a zero ``m2 ** 2``.
+    """
     x = np.asarray(x, float)
     x = x[~np.isnan(x)]
     d = x - x.mean() if x.size else x
+    top = float(np.abs(d).max()) if d.size else 0.0
+    if top > 0:
+        d = d / top
     return x.size, d, float((d**2).sum())
 
 

@@ -121,6 +121,10 @@ def test_skew_kurt_type2_definitions():
     x = np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5])
     assert C.skewness(x) == pytest.approx(stats.skew(x, bias=False))
     assert C.kurtosis(x) == pytest.approx(stats.kurtosis(x, bias=False))
+    # scale-free: tiny values (m2 ** 2 would underflow to 0) give the same as their scaled copy
+    tiny = np.array([0.0, 0.0, 0.0, 1.1e-82])
+    assert C.kurtosis(tiny) == pytest.approx(C.kurtosis(tiny * 1e82)) == pytest.approx(stats.kurtosis([0, 0, 0, 1], bias=False))
+    assert C.skewness(tiny) == pytest.approx(stats.skew([0, 0, 0, 1], bias=False))
 
 
 def test_winsorise_one_point_then_pass():
@@ -347,7 +351,7 @@ def test_duplicate_ids_rejected():
         C.score(ind, NO_TREAT, spec=_spec2())
     # rows without an id are named by row, not reported as repeated "nan"
     ind = pd.DataFrame({"applicant_id": ["A", None, None], "category": "park", "domain": "软件", "x": [1.0, 2.0, 3.0]})
-    with pytest.raises(ValueError, match="^指标表中有 2 行缺少申报对象编号：第 2 行、第 3 行；每个") as exc:
+    with pytest.raises(ValueError, match="^指标表中有 2 条记录缺少申报对象编号：指标表第 2 条、指标表第 3 条；每个") as exc:
         C.score(ind, NO_TREAT, spec=_spec2())
     assert "nan" not in str(exc.value) and "重复" not in str(exc.value)
 
