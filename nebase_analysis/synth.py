@@ -10,8 +10,9 @@ averages, weighted counts) are computed from the rounded amounts.
 With faults on, a share ``fault_rate`` of applicants carries one mistake of the kinds
 real forms contain (``synth.yaml`` ``faults``): growth rates not matching revenues,
 万元 entered for 亿元, shares over 100, parts larger than wholes, numbers written as text,
-blanks and ``无``, province aliases, wrong credit-code check digits, texts over 2000 字,
-a province over its quota, one enterprise filed by two provinces. Every injected fault
+blanks and ``无``, values intake cannot read (``三十亿``, ``待定``), province aliases, wrong
+credit-code check digits, texts over 2000 字, a province over its quota, one enterprise
+filed by two provinces. Every injected fault
 is one row of :attr:`SyntheticBatch.truth`.
 
 Examples
@@ -82,7 +83,8 @@ class SyntheticBatch:
         repairs (numbers as text, province aliases) are absent from it, blanks are
         missing, faults that cleaning must not repair (unit slips, wrong growth rates,
         wrong check digits, ...) are present. ``cleaning_log`` holds the rows intake
-        logs for the raw overrides (rules of :mod:`nebase_analysis.cleaning`).
+        logs for the raw overrides (rules of :mod:`nebase_analysis.cleaning`), ``rejected``
+        the rows intake lists for the overrides it cannot read (their values missing).
     raw_values : DataFrame
         ``applicant_id, field, raw``: cells to write as given instead of the batch
         value (``'1,234.50'``, ``'１２.３４'``, ``'无'``, ``''``, ``'粤'``). ``field`` is a
@@ -714,15 +716,32 @@ class _Faults:
 
     # ---- per-applicant kinds: each returns True when applied
     def growth_mismatch(self, aid: str) -> bool:
+        """A growth rate shifted out of what its amounts allow as shown (an amount written
+        ``3.5`` may be anything in [3.45, 3.55], so a small shift can stay consistent: redrawn)."""
+        from nebase_analysis.validation.relations import half_unit
+
         rec = self.items[aid]["rec"]
         cat = rec["category"]
         fields = self._fields(cat, lambda i, f: isinstance(f.growth_of, str))
-        field = self.g.pick(fields)
-        col = f"{field}_{self.g.pick(self.g.years[1:])}"
         d = self.g.prec["%"]
-        shift = self.g.u(self.g.s["faults"]["growth_mismatch"]["shift_pp"]) * self.g.pick([-1, 1])
-        orig = rec[col]
-        rec[col] = _r(orig + shift, d)
+        vcfg = self.g.cfg["validation"]["tolerances"]
+        for _ in range(100):
+            field = self.g.pick(fields)
+            y = self.g.pick(self.g.years[1:])
+            col = f"{field}_{y}"
+            shift = self.g.u(self.g.s["faults"]["growth_mismatch"]["shift_pp"]) * self.g.pick([-1, 1])
+            orig = rec[col]
+            inj = _r(orig + shift, d)
+            amount = self.schema.loc[field, "growth_of"]
+            a1, a0 = rec[f"{amount}_{y}"], rec[f"{amount}_{y - 1}"]
+            r1, r0 = half_unit(np.array([a1, a0], dtype=float), vcfg["max_decimals"])
+            lo, hi = ((a1 - r1) / (a0 + r0) - 1) * 100, ((a1 + r1) / max(a0 - r0, 1e-12) - 1) * 100
+            margin = float(vcfg["growth_pp"]) + 10.0 ** -d
+            if inj < lo - margin or inj > hi + margin:
+                break
+        else:
+            return False
+        rec[col] = inj
         cols = self._cols(field)
         rec[f"{field}_{self.g.avg}"] = self.g.mean([rec[c] for c in cols], d)
         self.add(aid, col, "growth_mismatch", orig, rec[col], f"增长率应为 {orig:.2f}%，填报为 {rec[col]:.2f}%（近三年平均值随之重算）")
@@ -856,6 +875,28 @@ class _Faults:
         row["text"] = text
         self.add(aid, row["section"], "text_too_long", len(orig), len(text), f"文本 {len(text)} 字，超过 {limit} 字上限（原 {len(orig)} 字）")
         return True
+
+
+    def unreadable_value(self, aid: str) -> bool:
+        """A text intake cannot read as the field's kind (``2026年13月1日``, ``待定``, ``三十亿``) in one cell."""
+        g, rec = self.g, self.items[aid]["rec"]
+        groups = g.s["faults"]["unreadable_value"]["texts"]
+        cols = {k: [c for f in self._fields(rec["category"], lambda i, f: f.kind in grp["kinds"])
+                    for c in (self._cols(f) if self.schema.loc[f, "kind"] == "yearly" else [f]) if not _is_missing(rec.get(c))]
+                for k, grp in groups.items()}
+        group = g.pick([k for k, c in cols.items() if c])
+        col = g.pick(cols[group])
+        text = g.pick(list(groups[group]["texts"]))
+        kind = self.g.wide.loc[col, "kind"]
+        orig = rec[col]
+        rec[col] = pd.NaT if kind == "date" else None if kind == "bool" else math.nan
+        self.raw.append({"applicant_id": aid, "field": col, "raw": text})
+        self.add(aid, col, "unreadable_value", orig, text, f"填写为“{text}”，无法识别，读取时按缺失处理")
+        return True
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
 
 
 def _fault_counts(g: _Generator, n_base: int, fault_rate: float) -> dict[str, int]:
@@ -993,9 +1034,50 @@ def _cleaning_log(raw: list[dict], items: Mapping[str, dict], cfg: Mapping[str, 
             continue
         w = wide.loc[col]
         parsed = clean_value(text, w.kind, w.unit, config=cfg)
-        if parsed.rule:
+        if parsed.rule and parsed.ok:  # a value not read is in the rejected list instead (_rejected)
             rows.append({"applicant_id": aid, "field": col, "raw": text, "clean": parsed.value, "rule": parsed.rule})
     return pd.DataFrame(rows, columns=["applicant_id", "field", "raw", "clean", "rule"]).astype(object)
+
+
+def _rejected(raw: list[dict], summary: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows of intake's rejected list for the raw overrides it cannot read.
+
+    Each raw cell goes through :func:`nebase_analysis.cleaning.clean_value` as intake
+    does; a cell it cannot read is listed as intake lists it: the workbook
+    :func:`nebase_analysis.templates.write_raw` writes (``applications/<省份>/<序号>_<名称>.xlsx``),
+    the sheet and A1 cell of the template layout, scope ``field``, the text as typed and
+    intake's reason.
+    """
+    from nebase_analysis.cleaning import clean_value
+    from nebase_analysis.excel import safe_file_name
+    from nebase_analysis.intake import REJECTED_COLUMNS, _cell_ref, _reason_for, _specs, _typed_text
+    from nebase_analysis.templates import VALUE_COL, form_layout
+
+    wide = wide_columns(cfg).set_index("column")
+    layouts: dict[str, tuple[dict, dict]] = {}
+    rows_of = summary.set_index("applicant_id")
+    out = []
+    for r in raw:
+        aid, col, text = r["applicant_id"], r["field"], r["raw"]
+        if col == "province":  # a province alias: read by intake's province rule, never rejected
+            continue
+        w = wide.loc[col]
+        if clean_value(text, w.kind, w.unit, config=cfg).ok:
+            continue
+        s = rows_of.loc[aid]
+        if s.category not in layouts:
+            lay = form_layout(s.category, cfg)
+            cells = {k: (row.sheet, _cell_ref(row.row, VALUE_COL + j)) for row in lay.itertuples() for j, k in enumerate(row.keys)
+                     if row.kind in ("field", "text")}
+            layouts[s.category] = ({sp.key: sp for sp in _specs(lay, cfg)}, cells)
+        specs, cells = layouts[s.category]
+        sp = specs[col]
+        parsed = clean_value(text, sp.kind, sp.unit, sp.choices, config=cfg)
+        sheet, cell = cells[col]
+        path = f"{cfg['intake']['applications_dir']}/{safe_file_name(s.province)}/{int(s.seq):02d}_{safe_file_name(s['name'])}.xlsx"
+        out.append({"path": path, "sheet": sheet, "cell": cell, "field": col, "applicant_id": aid, "scope": "field",
+                    "value": _typed_text(text), "reason": _reason_for(sp.label, text, parsed.rule, sp.unit, sp.kind)})
+    return pd.DataFrame(out, columns=REJECTED_COLUMNS).astype(object)
 
 
 def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: Any = None, progress: bool = False) -> SyntheticBatch:
@@ -1064,7 +1146,9 @@ def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: An
     summary["seq"] = summary["seq"].astype("int64")
     summary["source_file"] = summary["source_file"].astype("str").where(summary["source_file"].notna())
     log = _cleaning_log(fx.raw, items, cfg)
-    batch = Batch(applicants=applicants, top_enterprises=tops_e, top_products=tops_p, texts=texts, summary=summary, cleaning_log=log)
+    rejected = _rejected(fx.raw, summary, cfg)
+    batch = Batch(applicants=applicants, top_enterprises=tops_e, top_products=tops_p, texts=texts, summary=summary, cleaning_log=log,
+                  rejected=rejected)
     truth = pd.DataFrame(fx.truth, columns=FAULT_COLUMNS).astype("str")
     raw = pd.DataFrame(fx.raw, columns=RAW_COLUMNS).astype("str")
     hidden = pd.DataFrame(g.hidden, columns=["applicant_id", "field", "value"])

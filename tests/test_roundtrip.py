@@ -171,7 +171,13 @@ def test_national_batch_with_faults_reads_back_as_synth_says(tmp_path):
     assert set(got.summary.applicant_id) == set(got.applicants.applicant_id)
     cols = [c for c in s.batch.applicants.columns if c != "source_file"]
     assert_same_values(s.batch.applicants[cols], got.applicants[cols], ["applicant_id"])
-    # every raw override that cleaning changes is in the log
+    # every raw override that cleaning changes is in the log, every one it cannot read in rejected
     changed = s.raw_values[s.raw_values.raw.str.strip() != ""]
     logged = set(zip(got.cleaning_log.applicant_id, got.cleaning_log.field))
-    assert {(a, f) for a, f in zip(changed.applicant_id, changed.field)} <= logged
+    unread = set(zip(got.rejected.applicant_id, got.rejected.field))
+    assert unread and {(a, f) for a, f in zip(changed.applicant_id, changed.field)} == logged - {(None, "province")} | unread
+    # and the in-memory batch lists exactly the rejected rows intake writes
+    cols = list(got.rejected.columns)
+    assert list(s.batch.rejected.columns) == cols
+    key = ["applicant_id", "field"]
+    assert_same_values(s.batch.rejected, got.rejected, key)

@@ -10,9 +10,10 @@ import re
 import pandas as pd
 import pytest
 
-from nebase_analysis.cleaning import parse_number
-from nebase_analysis.config import dev_zones, load_config, province_table, quota_table
+from nebase_analysis.cleaning import clean_value, parse_number
+from nebase_analysis.config import dev_zones, load_config, province_table, quota_table, wide_columns
 from nebase_analysis.synth import FAULT_COLUMNS, RAW_COLUMNS, fault_kinds, generate, national_batch, summary_text
+from nebase_analysis.templates import form_layout
 from nebase_analysis.validation.rules import group_subsidiary_rule
 
 CFG = load_config()
@@ -20,6 +21,7 @@ PREC = CFG["synth"]["precision"]
 YEARS = [int(y) for y in CFG["fields"]["years"]]
 DEADLINE = pd.Timestamp(CFG["fields"]["filing_deadline"])
 EPS = 1e-9
+wide = wide_columns(CFG).set_index("column")
 
 
 def tol(decimals: int) -> float:
@@ -298,9 +300,11 @@ def test_every_kind_present_once_per_applicant(faulty):
 
 
 def test_cleaning_log_mirrors_raw_overrides(faulty):
-    log, raw = faulty.batch.cleaning_log, faulty.raw_values
-    nonempty = raw[raw.raw != ""]
-    assert set(zip(log.applicant_id, log.field)) == set(zip(nonempty.applicant_id, nonempty.field))
+    log, raw, rej = faulty.batch.cleaning_log, faulty.raw_values, faulty.batch.rejected
+    nonempty = set(zip(*raw[raw.raw != ""][["applicant_id", "field"]].values.T))
+    unread = set(zip(rej.applicant_id, rej.field))
+    assert unread and unread <= nonempty  # an unreadable value is rejected, not cleaned
+    assert set(zip(log.applicant_id, log.field)) == nonempty - unread
     alias = log[log.field == "province"]
     a = faulty.batch.applicants.set_index("applicant_id")
     assert (alias.rule == "province_alias").all() and (alias.clean.values == a.loc[alias.applicant_id, "province"].values).all()
@@ -384,8 +388,40 @@ def test_truth_describes_each_injection(faulty):
                 assert not texts.str.contains(r.original, regex=False).any()
                 assert a.loc[r.applicant_id, "applicant_unit"] == r.injected
             assert not broken
+        elif r.kind == "unreadable_value":
+            kind = wide.loc[r.field, "kind"]
+            groups = CFG["synth"]["faults"]["unreadable_value"]["texts"]
+            assert any(kind in g["kinds"] and r.injected in g["texts"] for g in groups.values()), r
+            assert pd.isna(a.loc[r.applicant_id, r.field]) and r.original not in ("", "nan", "NaT", "None")
+            assert raw[(r.applicant_id, r.field)] == r.injected
+            assert not clean_value(r.injected, kind, wide.loc[r.field, "unit"]).ok
+            rej = s.batch.rejected.query("applicant_id == @r.applicant_id and field == @r.field")
+            assert rej[["scope", "value"]].values.tolist() == [["field", r.injected]]
+            assert not broken
         else:  # pragma: no cover
             raise AssertionError(f"unknown kind {r.kind}")
+
+
+def test_rejected_lists_each_unreadable_value_as_intake_does(faulty):
+    """One rejected row per unreadable value: the workbook write_raw writes, the template cell, intake's reason."""
+    t = faulty.truth[faulty.truth.kind == "unreadable_value"]
+    rej = faulty.batch.rejected
+    assert len(t) >= 2 and len(rej) == len(t)
+    assert set(zip(rej.applicant_id, rej.field)) == set(zip(t.applicant_id, t.field))
+    summary = faulty.batch.summary.set_index("applicant_id")
+    what = {"date": "日期", "bool": "是/否"}
+    for r in rej.itertuples():
+        s = summary.loc[r.applicant_id]
+        assert r.path == f"applications/{s.province}/{int(s.seq):02d}_{s['name']}.xlsx"
+        lay = form_layout(s.category)
+        row = lay[lay["keys"].map(lambda k: r.field in k)].iloc[0]
+        col = "CDEF"[row["keys"].index(r.field)]
+        assert (r.sheet, r.cell) == (row.sheet, f"{col}{row.row + 1}")
+        assert r.reason == f"「{row.label}」的值「{r.value}」无法识别为{what.get(row.field_kind, '数值')}，按缺失处理"
+    # a date, a yes/no and a number field among them (seed 1), none a key field
+    kinds = set(wide.loc[rej.field, "kind"])
+    assert {"date", "bool"} <= kinds and kinds & {"yearly", "number", "count"}
+    assert not set(rej.field) & {"name", "province", "domain", "credit_code", "applicant_unit", "recommender"}
 
 
 def test_counts_with_faults_differ_from_quota_only_by_over_quota(faulty):
@@ -443,7 +479,11 @@ def test_cli_writes_raw_layout_and_truth_that_intake_reads_back(tmp_path, capsys
 
     assert not stale.exists()
     back = intake.load_batch(tmp_path)
-    assert back.rejected.empty
+    # what intake could not read is exactly what the in-memory batch lists (row for row)
+    key = list(back.rejected.columns)
+    assert len(back.rejected) == (expected.truth.kind == "unreadable_value").sum()
+    assert (sorted(map(tuple, back.rejected[key].astype(str).values))
+            == sorted(map(tuple, expected.batch.rejected[key].astype(str).values)))
     a = expected.batch.applicants.set_index("applicant_id")
     b = back.applicants.set_index("applicant_id").reindex(a.index)
     for col in a.columns.drop("source_file"):
@@ -486,3 +526,22 @@ def test_count_rates_must_list_exactly_the_weighted_components():
 def test_enterprise_names_start_with_a_place_not_a_stray_province_character(clean):
     ent = clean.batch.applicants.query("category == 'enterprise'")
     assert not ent["name"].str.startswith("省").any(), ent.loc[ent["name"].str.startswith("省"), "name"].tolist()
+
+
+def test_truth_scores_unreadable_values_against_rejected_list():
+    """Hand case: rejected rows and the required_missing issue telling an unreadable cell detect
+    unreadable_value; that issue is not a (false) flag of blank_or_none."""
+    from nebase_analysis.validation.truth import score
+
+    issues = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-02", "E-GD-04"], "field": ["filled_date", "nsa_first", "founded_date"],
+                           "rule": "required_missing", "involved": None, "related": "", "caused_by": None})
+    rejected = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-03", None], "field": ["filled_date", "attachment_7", None],
+                             "scope": ["field", "field", "file"]})
+    truth = pd.DataFrame({"applicant_id": ["E-GD-01", "E-GD-03", "E-GD-04", "E-GD-02"],
+                          "field": ["filled_date", "attachment_7", "founded_date", "nsa_first"],
+                          "kind": ["unreadable_value"] * 3 + ["blank_or_none"]})
+    cols = ["scored_against", "n_faults", "detected", "n_flagged", "correct"]
+    sc = score(issues, truth, rejected=rejected).set_index("kind")
+    assert sc.loc["unreadable_value", cols].tolist() == ["rejected", 3, 3, 2, 2]
+    assert sc.loc["blank_or_none", cols].tolist() == ["issues", 1, 1, 1, 1]
+    assert "unreadable_value" not in set(score(issues, truth).kind)  # nothing to score against without the list

@@ -12,6 +12,13 @@ Faults that cleaning repairs (``number_as_text``, ``province_alias``) never reac
 issues table: they are scored against the batch's ``cleaning_log`` instead, a log row
 counting when its rule (or one of its ``+``-joined parts) is configured for the kind
 under ``truth.cleaning_log`` and it names the applicant and field.
+
+Faults intake cannot read (``unreadable_value``: ``三十亿`` in a number cell) are scored,
+when the batch's rejected list is given, against it (``truth.rejected``): a fault is detected when a row of
+the configured scopes names its applicant and field, or when an issue of the configured
+rules (``required_missing``, which then says the value was unreadable) does; the rows of
+those scopes are what is flagged. Such an issue is that kind's detection, so it is not
+counted as a flag of another kind (``blank_or_none`` is scored on ``required_missing`` too).
 """
 from __future__ import annotations
 
@@ -35,7 +42,7 @@ def _match_issue(issue, fault, applicant_level: set) -> bool:
 
 
 def score(issues: pd.DataFrame, truth: pd.DataFrame, cleaning_log: pd.DataFrame | None = None,
-          config: Any = None) -> pd.DataFrame:
+          config: Any = None, rejected: pd.DataFrame | None = None) -> pd.DataFrame:
     """Recall and precision per fault kind.
 
     Parameters
@@ -46,6 +53,12 @@ def score(issues: pd.DataFrame, truth: pd.DataFrame, cleaning_log: pd.DataFrame 
         ``applicant_id, field, kind, ...`` (``faults.csv`` of ``nebase synth``).
     cleaning_log : DataFrame, optional
         The batch's cleaning log, for the cleaning kinds.
+    config : optional
+        See :func:`nebase_analysis.config.resolve_config`.
+    rejected : DataFrame, optional
+        The batch's rejected list (``Batch.rejected``), for the kinds intake cannot read;
+        without it those kinds are not scored (no row: their faults are mostly in cells
+        no issue tells).
 
     Returns
     -------
@@ -60,15 +73,27 @@ def score(issues: pd.DataFrame, truth: pd.DataFrame, cleaning_log: pd.DataFrame 
     >>> truth = pd.DataFrame({"applicant_id": ["E-GD-01"], "field": ["credit_code"], "kind": ["bad_check_digit"]})
     >>> score(issues, truth).set_index("kind").loc["bad_check_digit", ["recall", "precision"]].tolist()
     [1.0, 1.0]
+    >>> rejected = pd.DataFrame({"applicant_id": ["E-GD-02"], "field": ["attachment_7"], "scope": ["field"]})
+    >>> truth = pd.DataFrame({"applicant_id": ["E-GD-02"], "field": ["attachment_7"], "kind": ["unreadable_value"]})
+    >>> r = score(issues, truth, rejected=rejected).set_index("kind").loc["unreadable_value"]
+    >>> r.scored_against, float(r.recall), float(r.precision)
+    ('rejected', 1.0, 1.0)
     """
     cfg = resolve_config(config)
     tcfg = cfg["validation"]["truth"]
     applicant_level = set(tcfg["applicant_level"])
     primary = issues[issues["caused_by"].isna() | (issues["caused_by"].astype(object) == "")] if len(issues) else issues
+    unread = tcfg.get("rejected", {})
+    unread_faults = list(truth[truth["kind"].isin(list(unread))].itertuples())
+    if len(primary) and unread_faults:  # an issue telling an unreadable cell is that kind's detection
+        told = [any(_match_issue(i, f, applicant_level) for f in unread_faults) for i in primary.itertuples()]
+        primary_other = primary[[not t for t in told]]
+    else:
+        primary_other = primary
     rows = []
     for kind, rules in tcfg["issues"].items():
         faults = truth[truth["kind"] == kind]
-        cand = primary[primary["rule"].isin(rules)] if len(primary) else primary
+        cand = primary_other[primary_other["rule"].isin(rules)] if len(primary_other) else primary_other
         fl = list(faults.itertuples())
         detected = sum(any(_match_issue(i, f, applicant_level) for i in cand.itertuples()) for f in fl)
         correct = sum(any(_match_issue(i, f, applicant_level) for f in fl) for i in cand.itertuples())
@@ -83,6 +108,16 @@ def score(issues: pd.DataFrame, truth: pd.DataFrame, cleaning_log: pd.DataFrame 
         detected = len(keys & got)
         correct = sum((a, f) in keys for a, f in zip(cand["applicant_id"], cand["field"])) if len(cand) else 0
         rows.append(_row(kind, "cleaning_log", len(keys), detected, len(cand), correct))
+    for kind, spec in (unread.items() if rejected is not None else ()):
+        faults = truth[truth["kind"] == kind]
+        keys = set(zip(faults["applicant_id"], faults["field"]))
+        cand = rejected[rejected["scope"].isin(spec.get("scopes", []))] if len(rejected) else rejected
+        got = set(zip(cand["applicant_id"], cand["field"])) if len(cand) else set()
+        told = primary[primary["rule"].isin(spec.get("issues", []))] if len(primary) else primary
+        detected = sum((f.applicant_id, f.field) in got or any(_match_issue(i, f, applicant_level) for i in told.itertuples())
+                       for f in faults.itertuples())
+        correct = sum((a, f) in keys for a, f in zip(cand["applicant_id"], cand["field"])) if len(cand) else 0
+        rows.append(_row(kind, "rejected", len(keys), detected, len(cand), correct))
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
@@ -108,7 +143,7 @@ def format_scores(scores: pd.DataFrame, config: Any = None) -> str:
     """
     cfg = resolve_config(config)
     labels = {k: v["label"] for k, v in cfg["synth"]["faults"].items()}
-    against = {"issues": "问题清单", "cleaning_log": "清洗日志"}
+    against = {"issues": "问题清单", "cleaning_log": "清洗日志", "rejected": "读取问题"}
 
     def pad(text: str, width: int) -> str:  # CJK characters take two columns
         return text + " " * max(0, width - sum(2 if ord(ch) > 0x2E7F else 1 for ch in text))
