@@ -41,7 +41,7 @@ def main() -> None:
     for seed in seed_range(args.seeds):
         s = synth.generate(seed=seed, fault_rate=args.rate)
         res = validate(s.batch, use_gx=False)
-        rows.append(score(res.issues, s.truth, s.batch.cleaning_log).assign(seed=seed))
+        rows.append(score(res.issues, s.truth, s.batch.cleaning_log, rejected=s.batch.rejected).assign(seed=seed))
     per_seed = pd.concat(rows, ignore_index=True)
     pooled = per_seed.groupby(["kind", "scored_against"])[["n_faults", "detected", "n_flagged", "correct"]].sum()
     pooled["recall"] = (pooled["detected"] / pooled["n_faults"]).round(3)

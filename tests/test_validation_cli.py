@@ -50,7 +50,7 @@ def test_validate_cli_end_to_end(processed, capsys):
     assert (f"已核查 {len(batch.applicants)} 个申报对象：错误 {counts.get('error', 0)} 条，"
             f"警告 {counts.get('warning', 0)} 条，提示 {counts.get('info', 0)} 条") in out
     # the --truth table: Chinese fault-kind labels, and the figures of the issues written
-    scores = score(issues, truth, batch.cleaning_log)
+    scores = score(issues, truth, batch.cleaning_log, rejected=batch.rejected)
     assert format_scores(scores) in out
     assert "增长率与营业收入不符（growth_mismatch）" in out and "误以万元填报亿元（unit_slip）" in out
     s = scores.set_index("kind")

@@ -176,7 +176,7 @@ def run_cli(args) -> int:
     if truth is not None:
         from nebase_analysis.validation.truth import format_scores, score
 
-        print(format_scores(score(result.issues, truth, batch.cleaning_log, cfg), cfg))
+        print(format_scores(score(result.issues, truth, batch.cleaning_log, cfg, rejected=batch.rejected), cfg))
     return 0
 
 
