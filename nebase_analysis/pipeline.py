@@ -19,17 +19,22 @@ import sys
 import time
 from pathlib import Path
 
+from nebase_analysis.cli import COMMANDS
+
 __all__ = ["STAGES", "stage_argv", "run_pipeline", "configure_parser", "run_cli"]
 
-#: (stage, module, Chinese name)
-STAGES = [
-    ("ingest", "nebase_analysis.intake", "读取与清洗"),
-    ("validate", "nebase_analysis.validation", "核查"),
-    ("score", "nebase_analysis.composite", "指标与综合评分"),
-    ("experts", "nebase_analysis.experts.pipeline", "专家评分汇总"),
-    ("rank", "nebase_analysis.ranking", "最终排名"),
-    ("report", "nebase_analysis.reports.runner", "报告"),
-]
+#: stage -> Chinese name, in run order
+_STAGE_NAMES = {
+    "ingest": "读取与清洗",
+    "validate": "核查",
+    "score": "指标与综合评分",
+    "experts": "专家评分汇总",
+    "rank": "最终排名",
+    "report": "报告",
+}
+
+#: (stage, module, Chinese name); the module is the subcommand's own (cli.COMMANDS)
+STAGES = [(name, COMMANDS[name][0], label) for name, label in _STAGE_NAMES.items()]
 
 
 def stage_argv(stage: str, raw: str, processed: str, reports: str, config: str | None, jobs: int | None,
