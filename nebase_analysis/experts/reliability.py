@@ -174,6 +174,25 @@ def icc(
     return out
 
 
+def _f_bounds(f: float, df1: float, df2: float, k: int, alpha: float) -> tuple[float, ...]:
+    """p-value and confidence bounds of ICC(1) or ICC(3) from their F test (Shrout & Fleiss).
+
+    The same formula serves both: ICC(1) with ``F = MSB/MSW`` on ``(n-1, n(k-1))`` degrees
+    of freedom, ICC(3) with ``F = MSB/MSE`` on ``(n-1, (n-1)(k-1))``.
+
+    Returns
+    -------
+    tuple
+        ``(pval, lower, upper, lower_k, upper_k)``: single rater, then mean of ``k`` raters.
+    """
+    from scipy.stats import f as fdist
+
+    fl = f / fdist.ppf(1 - alpha / 2, df1, df2)
+    fu = f * fdist.ppf(1 - alpha / 2, df2, df1)
+    return (fdist.sf(f, df1, df2), (fl - 1) / (fl + (k - 1)), (fu - 1) / (fu + (k - 1)),
+            1 - 1 / fl, 1 - 1 / fu)
+
+
 def _icc_table(x: np.ndarray, ci: float) -> pd.DataFrame:
     """The six ICC forms of a complete (targets × raters) array (the body of :func:`icc`)."""
     from scipy.stats import f as fdist
@@ -202,18 +221,9 @@ def _icc_table(x: np.ndarray, ci: float) -> pd.DataFrame:
 
         df1, df1kd, df2kd = n - 1, n * (k - 1), (n - 1) * (k - 1)
         f1 = msb / msw
-        p1 = fdist.sf(f1, df1, df1kd)
-        f1l = f1 / fdist.ppf(1 - alpha / 2, df1, df1kd)
-        f1u = f1 * fdist.ppf(1 - alpha / 2, df1kd, df1)
-        lb1, ub1 = (f1l - 1) / (f1l + (k - 1)), (f1u - 1) / (f1u + (k - 1))
-        lb1k, ub1k = 1 - 1 / f1l, 1 - 1 / f1u
-
+        p1, lb1, ub1, lb1k, ub1k = _f_bounds(f1, df1, df1kd, k, alpha)
         f3 = msb / mse
-        p3 = fdist.sf(f3, df1, df2kd)
-        f3l = f3 / fdist.ppf(1 - alpha / 2, df1, df2kd)
-        f3u = f3 * fdist.ppf(1 - alpha / 2, df2kd, df1)
-        lb3, ub3 = (f3l - 1) / (f3l + (k - 1)), (f3u - 1) / (f3u + (k - 1))
-        lb3k, ub3k = 1 - 1 / f3l, 1 - 1 / f3u
+        p3, lb3, ub3, lb3k, ub3k = _f_bounds(f3, df1, df2kd, k, alpha)
 
         fj = msj / mse
         vn = df2kd * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
