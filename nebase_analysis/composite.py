@@ -73,17 +73,6 @@ AGGREGATION_METHODS = ("arithmetic", "geometric", "harmonic")
 WEIGHT_METHODS = ("configured", "equal", "entropy", "pca")
 MISSING_POLICIES = ("exclude", "median", "worst")
 
-_AGG_LABELS = {"arithmetic": "算术平均", "geometric": "几何平均", "harmonic": "调和平均"}
-_NORM_LABELS = {
-    "minmax": "极差标准化",
-    "zscore": "Z 分数标准化",
-    "rank": "排序标准化",
-    "percentile": "百分位标准化",
-    "distance_to_frontier": "前沿距离标准化",
-    "goalposts": "目标值标准化",
-}
-_FACTOR_LABELS = {"weights": "权重扰动", "normalisation": "标准化方法", "aggregation": "加总方法"}
-
 
 # --------------------------------------------------------------------------- helpers
 def _direction_of(directions: Any, column: str) -> int:
@@ -1686,6 +1675,7 @@ def sensitivity(
     d = nI + nD + 2
     A, B = saltelli_design(n, d, seed)
     factors = {"weights": list(range(nI + nD)), "normalisation": [nI + nD], "aggregation": [nI + nD + 1]}
+    labels = cc["sensitivity"]["factor_labels"]
     mats = [A, B]
     for cols in factors.values():
         AB = A.copy()
@@ -1707,14 +1697,15 @@ def sensitivity(
         shift = np.nanmean(np.abs(R - r0[None, :]), axis=1) if not np.isnan(r0).all() else np.zeros(U.shape[0])
         pooled_sum += np.abs(R - np.nan_to_num(r0)[None, :]).sum(1)
         pooled_n += len(g.ids)
-        rows.extend(_sobol_rows(shift, N, factors, g.label, g.category, g.domain))
+        rows.extend(_sobol_rows(shift, N, factors, labels, g.label, g.category, g.domain))
     if pooled_n:
-        rows.extend(_sobol_rows(pooled_sum / pooled_n, N, factors, "全部", "", ""))
+        rows.extend(_sobol_rows(pooled_sum / pooled_n, N, factors, labels, "全部", "", ""))
     return pd.DataFrame(rows, columns=["peer_group", "category", "domain", "factor", "factor_label", "S1", "ST",
                                        "S1_conf", "ST_conf", "n_runs", "note"])
 
 
-def _sobol_rows(y: np.ndarray, N: int, factors: Mapping[str, Any], label: str, category: str, domain: str) -> list[dict]:
+def _sobol_rows(y: np.ndarray, N: int, factors: Mapping[str, Any], labels: Mapping[str, str], label: str,
+                category: str, domain: str) -> list[dict]:
     fA, fB = y[:N], y[N:2 * N]
     fAB = [y[(2 + i) * N:(3 + i) * N] for i in range(len(factors))]
     S1, ST = sobol_estimates(fA, fB, fAB)
@@ -1722,7 +1713,7 @@ def _sobol_rows(y: np.ndarray, N: int, factors: Mapping[str, Any], label: str, c
     c1, ct = (np.full(len(fAB), np.nan), np.full(len(fAB), np.nan)) if const else _sobol_conf(fA, fB, fAB)
     note = "各种选择下排名均不变，敏感性指数无定义" if const else ""
     return [{"peer_group": label, "category": category, "domain": domain, "factor": f,
-             "factor_label": _FACTOR_LABELS.get(f, f), "S1": float(S1[i]), "ST": float(ST[i]),
+             "factor_label": labels.get(f, f), "S1": float(S1[i]), "ST": float(ST[i]),
              "S1_conf": float(c1[i]), "ST_conf": float(ct[i]), "n_runs": len(y), "note": note} for i, f in enumerate(factors)]
 
 
