@@ -42,7 +42,7 @@ import functools
 import math
 import re
 import unicodedata
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Hashable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,7 @@ __all__ = [
     "clean_value",
     "normalize_name",
     "name_key",
+    "key_groups",
     "resolve_province",
     "province_from_text",
     "resolve_provinces",
@@ -708,6 +709,49 @@ def name_key(value: Any, config: Any = None) -> str | None:
             text = text[: -len(suffix)]
             break
     return text
+
+
+def key_groups(*keys: Sequence[Hashable | None]) -> list[list[int]]:
+    """Positions that are the same item: linked when they share a key in any of ``keys``.
+
+    Each of ``keys`` gives one key per position (``None``: no key there); two positions
+    with the same key in one of them are in one group, and so, transitively, are the
+    positions linked to either (union-find). Groups of one are kept. Groups are in the
+    order of their first position, members ascending.
+
+    Parameters
+    ----------
+    *keys : sequences of hashable or None
+        Key columns of equal length (e.g. credit codes, name keys).
+
+    Returns
+    -------
+    list of list of int
+        Every position exactly once.
+
+    Examples
+    --------
+    >>> key_groups(["a", None, "b", None], [None, "x", "x", "y"])
+    [[0], [1, 2], [3]]
+    """
+    n = len(keys[0]) if keys else 0
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for column in keys:
+        first: dict[Hashable, int] = {}
+        for i, k in enumerate(column):
+            if k is not None:
+                parent[find(i)] = find(first.setdefault(k, i))
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
 
 
 # ----------------------------------------------------------------------------- aliases

@@ -612,34 +612,16 @@ def _duplicate_workbooks(wbs: list[dict], entries: list[dict]) -> list[tuple[dic
     file name: ``02_名称.xlsx`` rather than ``02_名称 - 副本.xlsx``.
     """
     import hashlib
+    from collections import Counter
 
     listed = {(e["seq"], e["key"]) for e in entries}
     names = {e["key"] for e in entries}
-    parent = list(range(len(wbs)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    digest: dict[int, str] = {}
-    by_size: dict[int, list[int]] = {}
-    for i, w in enumerate(wbs):
-        by_size.setdefault(w["path"].stat().st_size, []).append(i)
-    for same_size in by_size.values():
-        if len(same_size) > 1:
-            first: dict[str, int] = {}
-            for i in same_size:
-                digest[i] = hashlib.sha256(wbs[i]["path"].read_bytes()).hexdigest()
-                parent[find(i)] = find(first.setdefault(digest[i], i))
-    first_named: dict[tuple, int] = {}
-    for i, w in enumerate(wbs):
-        if w["seq"] == w["seq"] and w["key"] is not None:
-            parent[find(i)] = find(first_named.setdefault((w["seq"], w["key"]), i))
-    groups: dict[int, list[int]] = {}
-    for i in range(len(wbs)):
-        groups.setdefault(find(i), []).append(i)
+    sizes = [w["path"].stat().st_size for w in wbs]
+    same_size = Counter(sizes)
+    digest = {i: hashlib.sha256(w["path"].read_bytes()).hexdigest()
+              for i, w in enumerate(wbs) if same_size[sizes[i]] > 1}
+    named = [(w["seq"], w["key"]) if w["seq"] == w["seq"] and w["key"] is not None else None for w in wbs]
+    groups = cl.key_groups([digest.get(i) for i in range(len(wbs))], named)
 
     def rank(i: int) -> tuple:
         w = wbs[i]
@@ -647,7 +629,7 @@ def _duplicate_workbooks(wbs: list[dict], entries: list[dict]) -> list[tuple[dic
         return match, not w["read"].ok, len(w["path"].name), w["path"].name
 
     out = []
-    for members in groups.values():
+    for members in groups:
         if len(members) < 2:
             continue
         keep = min(members, key=rank)

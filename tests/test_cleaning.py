@@ -302,3 +302,11 @@ def test_number_cache_lives_with_its_rules_object():
 
 def test_is_blank_covers_pandas_missing_values():
     assert [cl.is_blank(v) for v in (None, pd.NA, pd.NaT, math.nan, " ", "", 0, "0", False)] == [True] * 6 + [False] * 3
+
+
+def test_key_groups_links_transitively_across_keys():
+    # 0-2 share a credit code, 1-2-3 a name: one group; 4 has no key, 5 only a lone one
+    credit = ["C1", None, "C1", None, None, "C9"]
+    name = [None, "n", "n", "n", None, "m"]
+    assert cl.key_groups(credit, name) == [[0, 1, 2, 3], [4], [5]]
+    assert cl.key_groups([]) == []
