@@ -58,7 +58,6 @@ __all__ = [
 
 FORMS = ("park", "enterprise")
 VALUE_COL = 2  # column C (0-based); A = id (hidden), B = label
-YEAR_COLS = 4  # C..F
 
 
 # ----------------------------------------------------------------------------- layout
