@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from nebase_analysis.cli import _display_width
 from nebase_analysis.config import resolve_config
 
 SCORE_COLUMNS = ["kind", "scored_against", "n_faults", "detected", "recall", "n_flagged", "correct", "precision"]
@@ -145,8 +146,8 @@ def format_scores(scores: pd.DataFrame, config: Any = None) -> str:
     labels = {k: v["label"] for k, v in cfg["synth"]["faults"].items()}
     against = {"issues": "问题清单", "cleaning_log": "清洗日志", "rejected": "读取问题"}
 
-    def pad(text: str, width: int) -> str:  # CJK characters take two columns
-        return text + " " * max(0, width - sum(2 if ord(ch) > 0x2E7F else 1 for ch in text))
+    def pad(text: str, width: int) -> str:
+        return text + " " * max(0, width - _display_width(text))
 
     lines = [pad("故障类型", 42) + pad("核对对象", 8) + "  故障数  检出  召回率  标记数  正确  精确率"]
     for r in scores.itertuples():
