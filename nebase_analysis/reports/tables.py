@@ -35,6 +35,7 @@ __all__ = [
     "rejected_counts",
     "rejected_display",
     "status_counts",
+    "unresolved_errors",
     "rank_movers",
     "dimension_profile",
     "dimension_profiles",
@@ -459,6 +460,38 @@ def status_counts(ranking: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     """
     c = ranking["stability"].value_counts()
     return pd.DataFrame({"stability": list(labels), "n": [int(c.get(k, 0)) for k in labels]})
+
+
+def unresolved_errors(ranking: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The ranking report's unresolved error-level issues of one group.
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        One domain and category of ``final_ranking`` (``n_errors`` from ``nebase rank``; older
+        processed folders lack it).
+
+    Returns
+    -------
+    (DataFrame, str or None)
+        ``ranking`` with ``n_errors`` as shown (the count as text, blank for none), and the
+        Chinese note on them; ``ranking`` unchanged and ``None`` without ``n_errors``.
+
+    Examples
+    --------
+    >>> shown, note = unresolved_errors(pd.DataFrame({"applicant_id": ["A", "B"], "n_errors": [2, 0]}))
+    >>> shown["n_errors"].tolist(), note
+    (['2', ''], '本组 2 个申报主体中，1 个仍有未解决的错误级问题（“待核实错误”列为条数），名次以核实更正后的数据为准。')
+    >>> unresolved_errors(pd.DataFrame({"applicant_id": ["A"]}))[1] is None
+    True
+    """
+    if "n_errors" not in ranking:
+        return ranking, None
+    n_err = pd.to_numeric(ranking["n_errors"], errors="coerce").fillna(0).astype(int)
+    k = int((n_err > 0).sum())
+    note = (f"本组 {len(ranking)} 个申报主体中，{k} 个仍有未解决的错误级问题（“待核实错误”列为条数），名次以核实更正后的数据为准。"
+            if k else f"本组 {len(ranking)} 个申报主体均无未解决的错误级问题。")
+    return ranking.assign(n_errors=[str(n) if n else "" for n in n_err]), note
 
 
 def rank_movers(method_ranks: pd.DataFrame, n: int | None = None, config=None) -> pd.DataFrame:
