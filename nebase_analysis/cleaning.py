@@ -102,6 +102,7 @@ class CleaningRules:
     unit_dimension: Mapping[str, str]  # unit -> dimension
     unit_factor: Mapping[str, float]  # unit -> factor to its dimension's base
     units_by_length: tuple  # units, longest first (for suffix matching)
+    count_dimensions: frozenset  # dimensions counting things, interchangeable (家 vs 个)
     bool_true: frozenset
     bool_false: frozenset
     category_alias: Mapping[str, str]
@@ -193,6 +194,7 @@ def _build_rules(cfg: Mapping[str, Any]) -> CleaningRules:
         unit_dimension=unit_dimension,
         unit_factor=unit_factor,
         units_by_length=tuple(sorted(unit_dimension, key=len, reverse=True)),
+        count_dimensions=frozenset(icfg["count_dimensions"]),
         bool_true=frozenset(_key(t) for t in icfg["bool_true"]),
         bool_false=frozenset(_key(t) for t in icfg["bool_false"]),
         category_alias=category_alias,
@@ -423,9 +425,8 @@ def _parse_number_text_uncached(raw: str, unit: str | None, rules: CleaningRules
                 v = float(f"{v:.12g}")  # drop binary noise of the conversion (3000 * 1e4 / 1e8)
                 applied.append(f"unit_converted:{cell_unit}->{target}")
         elif (
-            rules.unit_dimension.get(cell_unit) in ("count", "people", "items")
-            and target in rules.unit_dimension
-            and rules.unit_dimension[target] in ("count", "people", "items")
+            rules.unit_dimension.get(cell_unit) in rules.count_dimensions
+            and rules.unit_dimension.get(target) in rules.count_dimensions
         ):
             applied.append("unit_stripped")  # 家 vs 个, 名 vs 人: counts of things
         else:
