@@ -42,7 +42,9 @@ _ICC_DESCRIPTIONS = {
 }
 
 
-def _wide(data: pd.DataFrame, target: str, rater: str, rating: str) -> pd.DataFrame:
+def _rated(data: pd.DataFrame, target: str, rater: str, rating: str, measure: str) -> pd.DataFrame:
+    """The numeric ratings of ``data`` (blank and unreadable ones dropped), at most one per
+    target and rater; ValueError naming the missing columns or the first repeated pairs."""
     missing = [c for c in (target, rater, rating) if c not in data.columns]
     if missing:
         raise ValueError(f"信度计算缺少字段：{', '.join(missing)}")
@@ -52,7 +54,12 @@ def _wide(data: pd.DataFrame, target: str, rater: str, rating: str) -> pd.DataFr
     if d.duplicated([target, rater]).any():
         ex = d.loc[d.duplicated([target, rater], keep=False), [target, rater]].drop_duplicates().head(3)
         lst = "；".join(f"{a}/{b}" for a, b in ex.itertuples(index=False))
-        raise ValueError(f"同一评分对象与评分人有多条评分，无法计算信度：{lst}")
+        raise ValueError(f"同一评分对象与评分人有多条评分，无法计算{measure}：{lst}")
+    return d
+
+
+def _wide(data: pd.DataFrame, target: str, rater: str, rating: str) -> pd.DataFrame:
+    d = _rated(data, target, rater, rating, "信度")
     return d.pivot(index=target, columns=rater, values=rating).sort_index().sort_index(axis=1)
 
 
@@ -378,14 +385,7 @@ def krippendorff_alpha(
     """
     if level not in ("nominal", "ordinal", "interval", "ratio"):
         raise ValueError(f"未知的测量水平 {level!r}；可用：nominal, ordinal, interval, ratio")
-    missing = [c for c in (target, rater, rating) if c not in data.columns]
-    if missing:
-        raise ValueError(f"信度计算缺少字段：{', '.join(missing)}")
-    d = data[[target, rater, rating]].copy()
-    d[rating] = pd.to_numeric(d[rating], errors="coerce").astype(float)
-    d = d.loc[d[rating].notna()]
-    if d.duplicated([target, rater]).any():
-        raise ValueError("同一评分对象与评分人有多条评分，无法计算 Krippendorff α")
+    d = _rated(data, target, rater, rating, " Krippendorff α")
     m_u = d.groupby(target)[rating].transform("size")
     d = d.loc[m_u >= 2]
     if d.empty:
