@@ -263,8 +263,7 @@ def test_not_assigned_duplicate_row_and_foreign_file(issued):
     wb = openpyxl.load_workbook(book)
     ws = wb[wb.sheetnames[0]]
     eid = ws.title
-    hdr = next(c for row in ws.iter_rows() for c in row if c.value == "申报对象编号")
-    last = ws.max_row
+    hdr, _, last, _ = _table(ws)
     # a row copied below the table (duplicate) and a row for an applicant not assigned to this expert
     for col in range(1, ws.max_column + 1):
         ws.cell(last + 1, col).value = ws.cell(hdr.row + 1, col).value
