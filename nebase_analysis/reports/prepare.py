@@ -82,7 +82,7 @@ def prepare_report_data(
         written[name] = out / f"{name}.parquet"
         frame.to_parquet(written[name], index=False)
 
-    write("overview", applicant_overview(applicants, optional("final_ranking"), optional("issues")))
+    write("overview", applicant_overview(applicants, optional("final_ranking"), optional("issues"), cfg))
     contributions = optional("contributions")
     if contributions is not None:
         write("indicators_long", indicator_long(contributions, applicants))

@@ -109,17 +109,24 @@ def robust_z(values: pd.Series) -> pd.Series:
     return z.where(x.notna())
 
 
+def _severities(config=None) -> list[str]:
+    """Issue severities, most severe first (the keys of ``validation.severity_labels``)."""
+    return list(resolve_config(config)["validation"]["severity_labels"])
+
+
 def applicant_overview(
     applicants: pd.DataFrame,
     final_ranking: pd.DataFrame | None = None,
     issues: pd.DataFrame | None = None,
+    config=None,
 ) -> pd.DataFrame:
     """One row per applicant: identity, final ranking figures and outstanding issues by severity.
 
     Returns ``applicant_id, name, category, province, domain`` plus, where given, the
     columns of ``final_ranking`` (``objective, expert, final, rank, selected, rank_low,
     rank_median, rank_high, p_selected, stability`` …) and ``n_error, n_warning, n_info,
-    n_issues`` (0 when an applicant has none), sorted by ``applicant_id``.
+    n_issues`` (one per severity of ``validation.severity_labels``; 0 when an applicant has
+    none), sorted by ``applicant_id``.
 
     Examples
     --------
@@ -134,7 +141,7 @@ def applicant_overview(
     if final_ranking is not None and len(final_ranking.columns):
         extra = [c for c in final_ranking.columns if c not in keys or c == "applicant_id"]
         out = out.merge(final_ranking[extra], on="applicant_id", how="left")
-    sev = ["error", "warning", "info"]
+    sev = _severities(config)
     if issues is not None:
         counts = (
             issues[issues["applicant_id"].notna()]
@@ -275,8 +282,9 @@ def domain_province_matrix(overview: pd.DataFrame, provinces: Sequence[str], dom
     return m.reindex(index=list(domains), columns=list(provinces), fill_value=0).astype(int)
 
 
-def issue_counts(issues: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
-    """Issues counted by ``by`` and severity: one column per severity plus ``total``, largest first.
+def issue_counts(issues: pd.DataFrame, by: str | Sequence[str], config=None) -> pd.DataFrame:
+    """Issues counted by ``by`` and severity: one column per severity (``validation.severity_labels``,
+    in its order) plus ``total``, largest first.
 
     Examples
     --------
@@ -285,7 +293,7 @@ def issue_counts(issues: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
     [['a', 1, 1, 0, 2], ['b', 1, 0, 0, 1]]
     """
     by = [by] if isinstance(by, str) else list(by)
-    sev = ["error", "warning", "info"]
+    sev = _severities(config)
     t = (
         issues.assign(severity=pd.Categorical(issues["severity"], categories=sev))
         .groupby([*by, "severity"], observed=False, dropna=False).size().unstack(fill_value=0)
