@@ -300,7 +300,6 @@ def final_ranking(
     names = _criteria_names_safe(cfg, maxima)
 
     df["rank"] = pd.array([pd.NA] * len(df), dtype="Int64")
-    df["n_in_group"] = 0
     df["places"] = pd.array([pd.NA] * len(df), dtype="Int64")
     df["selected"] = False
     df["tie"] = False
@@ -328,7 +327,6 @@ def final_ranking(
         for i, t in enumerate(tuples):
             ranks.append(ranks[-1] if i and t == tuples[i - 1] else i + 1)
         ranked["rank"] = ranks
-        ranked["n_in_group"] = len(ranked)
         tie_flags, decided, tnotes = [], [], []
         ids = ranked["applicant_id"].tolist()
         finals = kv["final"].tolist()
@@ -369,6 +367,7 @@ def final_ranking(
     out["places"] = out["places"].astype("Int64")
     out["selected"] = out["selected"].astype(bool)
     out["tie"] = out["tie"].astype(bool)
+    # ranked applicants per group, shown on every row of the group (unranked ones too)
     out["n_in_group"] = out.groupby(gcols, dropna=False)["final"].transform("count").astype(int)
     out["method"] = method_used
     out["weight_objective"] = wo
