@@ -92,7 +92,6 @@ __all__ = [
 REJECTED_COLUMNS = TABLE_COLUMNS["rejected"]
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
-_FORMS = ("park", "enterprise")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -405,7 +404,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
     icfg = cfg["intake"]
     path = Path(path)
     out = WorkbookRead(path=str(path))
-    wb, meta, reason = _identify(path, cfg, _FORMS)
+    wb, meta, reason = _identify(path, cfg, tuple(category_labels(cfg)))
     if reason:
         out.reason = reason
         out.form = (meta or {}).get("form")
@@ -598,7 +597,7 @@ def _specs(layout: pd.DataFrame, cfg: Mapping) -> list[_Spec]:
 def _read_many(paths: list[str], cfg: Mapping) -> list[WorkbookRead]:
     from nebase_analysis.templates import form_layout
 
-    plans = {f: _read_plan(form_layout(f, cfg)) for f in _FORMS}
+    plans = {f: _read_plan(form_layout(f, cfg)) for f in category_labels(cfg)}
     return [read_workbook(p, cfg, plans=plans) for p in paths]
 
 
@@ -683,9 +682,10 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
     raw_root = Path(path)
     root = applications_root(raw_root, cfg)
     rules = cl.cleaning_rules(cfg)
-    layouts = {f: form_layout(f, cfg) for f in _FORMS}
-    plans = {f: _read_plan(layouts[f]) for f in _FORMS}
-    specs = {f: _specs(layouts[f], cfg) for f in _FORMS}
+    forms = tuple(category_labels(cfg))
+    layouts = {f: form_layout(f, cfg) for f in forms}
+    plans = {f: _read_plan(layouts[f]) for f in forms}
+    specs = {f: _specs(layouts[f], cfg) for f in forms}
     rel_base = raw_root if raw_root != root else root.parent
     # column of each summary field (templates write them from column B in summary_layout order)
     summary_cols = {fid: 1 + j for j, fid in enumerate(summary_layout(cfg)["id"])}
@@ -870,7 +870,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
             w = obj["workbook"] if kind == "entry" else obj
             e = obj if kind == "entry" else None
             wb_form = w["read"].form if w is not None else None
-            category = wb_form if wb_form in _FORMS else (e["category"] if e is not None else None)
+            category = wb_form if wb_form in forms else (e["category"] if e is not None else None)
             aid = None
             if category is not None:
                 counters[category] = counters.get(category, 0) + 1
@@ -891,7 +891,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                 if w is None:
                     reject(summary_path, f"推荐汇总表第 {e['row']} 行（序号 {raw.get('seq')}，{raw.get('name')}）没有对应的申请书文件", "row", aid)
                     continue
-                if wb_form in _FORMS and e["category"] is not None and e["category"] != wb_form:
+                if wb_form in forms and e["category"] is not None and e["category"] != wb_form:
                     reject(w["path"], f"推荐汇总表第 {e['row']} 行申报类别为「{raw.get('category')}」，但申请书是{cfg['fields']['categories'][wb_form]['label']}模板", "reconcile", aid, fld="category",
                            value=raw.get("category"))
                 if w.get("name_mismatch") is not None:

@@ -56,7 +56,6 @@ __all__ = [
     "run_cli",
 ]
 
-FORMS = ("park", "enterprise")
 VALUE_COL = 2  # column C (0-based); A = id (hidden), B = label
 
 
@@ -99,9 +98,9 @@ def form_layout(form: str, config: Any = None) -> pd.DataFrame:
     >>> row.label, row["keys"][0], row["keys"][-1]
     ('总营业收入（亿元）', 'total_revenue_2023', 'total_revenue_avg')
     """
-    if form not in FORMS:
-        raise ValueError(f"未知表单 {form!r}：应为 park 或 enterprise")
     cfg = resolve_config(config)
+    if form not in category_labels(cfg):
+        raise ValueError(f"未知表单 {form!r}：应为 {' 或 '.join(category_labels(cfg))}")
     fcfg, icfg = cfg["fields"], cfg["intake"]
     schema = field_schema(cfg)
     schema = schema[schema.forms.map(lambda fs: form in fs)]
@@ -567,7 +566,7 @@ def write_templates(out_dir: str | Path, config: Any = None) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = template_file_names(cfg)
-    paths = [write_form_workbook(out / names[f], f, None, cfg) for f in FORMS]
+    paths = [write_form_workbook(out / names[f], f, None, cfg) for f in category_labels(cfg)]
     paths.append(write_summary_workbook(out / names["summary"], None, config=cfg))
     return paths
 
@@ -806,7 +805,7 @@ def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: A
 
 def _write_many(tasks: Any, cfg: Mapping) -> int:
     """Write ``(path, form, values)`` workbooks; layout rows and bounds prepared once."""
-    rows = {f: _layout_rows(form_layout(f, cfg)) for f in FORMS}
+    rows = {f: _layout_rows(form_layout(f, cfg)) for f in category_labels(cfg)}
     bounds = _bounds(cfg)
     n = 0
     for path, form, vals in tasks:
