@@ -63,45 +63,26 @@ def quota_rule(applicants: pd.DataFrame, config: Any = None) -> pd.DataFrame:
 
 
 def _entity_groups(applicants: pd.DataFrame, config: Any) -> list[tuple[list[int], str]]:
-    """Groups of rows that are the same applicant (union-find over credit code and name key)."""
-    from nebase_analysis.cleaning import cleaning_rules, name_key, normalize_credit_code
+    """Groups of rows that are the same applicant (:func:`~nebase_analysis.cleaning.key_groups`
+    over credit code and name key), each with the key that links it (``credit_code`` when
+    two members share one, else ``name``)."""
+    from nebase_analysis.cleaning import cleaning_rules, key_groups, name_key, normalize_credit_code
 
     rules = cleaning_rules(config)
     n = len(applicants)
-    parent = list(range(n))
 
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def keys(column: str, key) -> list:
+        if column not in applicants:
+            return [None] * n
+        return [k if isinstance(k, str) and k else None for k in applicants[column].map(key).to_numpy()]
 
-    how: dict[int, set] = {}
-    keys = {"credit_code": applicants["credit_code"].map(normalize_credit_code) if "credit_code" in applicants else None,
-            "name": applicants["name"].map(lambda v: name_key(v, rules)) if "name" in applicants else None}
-    for field, series in keys.items():
-        if series is None:
-            continue
-        first: dict[str, int] = {}
-        for i, k in enumerate(series.to_numpy()):
-            if k is None or (isinstance(k, float) and np.isnan(k)) or k == "":
-                continue
-            if k in first:
-                a, b = find(first[k]), find(i)
-                if a != b:
-                    parent[b] = a
-                how.setdefault(i, set()).add(field)
-                how.setdefault(first[k], set()).add(field)
-            else:
-                first[k] = i
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
+    codes = keys("credit_code", normalize_credit_code)
+    names = keys("name", lambda v: name_key(v, rules))
     out = []
-    for members in groups.values():
+    for members in key_groups(codes, names):
         if len(members) > 1:
-            fields = set().union(*(how.get(i, set()) for i in members))
-            out.append((members, "credit_code" if "credit_code" in fields else "name"))
+            shared = [codes[i] for i in members if codes[i] is not None]
+            out.append((members, "credit_code" if len(shared) > len(set(shared)) else "name"))
     return out
 
 
