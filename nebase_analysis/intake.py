@@ -358,6 +358,8 @@ def _read_plan(layout: pd.DataFrame) -> dict[str, list[_PlanRow]]:
 
     Computed once per form by :func:`load_batch` and passed to :func:`read_workbook`.
     """
+    from nebase_analysis.templates import VALUE_COL
+
     plan: dict[str, list[_PlanRow]] = {}
     headings: dict[str, tuple] = {}  # sheet -> the last year/list header's headings
     list_title: dict[str, str] = {}
@@ -369,7 +371,7 @@ def _read_plan(layout: pd.DataFrame) -> dict[str, list[_PlanRow]]:
             list_title[sheet] = str(label)
         elif kind in ("field", "list_row", "text"):
             keys = tuple(keys)
-            width = 2 + len(keys) + (1 if kind == "text" else 0)
+            width = VALUE_COL + len(keys) + (1 if kind == "text" else 0)
             display = f"{list_title.get(sheet, '')}第 {label} 行" if kind == "list_row" else str(label)
             cols = headings.get(sheet, ()) if len(keys) > 1 and len(headings.get(sheet, ())) == len(keys) else ()
             plan.setdefault(sheet, []).append(_PlanRow(row_id, _norm_label(label), label, keys, width, int(row), display, cols))
@@ -398,7 +400,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
     >>> r = read_workbook("data/raw/applications/广东省/01_某园区.xlsx")   # doctest: +SKIP
     >>> r.values["total_revenue_2024"]                                      # doctest: +SKIP
     """
-    from nebase_analysis.templates import form_layout
+    from nebase_analysis.templates import VALUE_COL, form_layout
 
     cfg = resolve_config(config)
     icfg = cfg["intake"]
@@ -427,7 +429,6 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
     except Exception as exc:
         out.reason = _damaged(exc)
         return out
-    value_col = 2
     n_expected = sum(len(v) for v in plan.values())
     n_found = 0
     any_value = False
@@ -458,7 +459,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
                 out.problems.append((sheet, _cell_ref(i, 1), row_id, f"第 {i + 1} 行标签为「{label}」，应为「{label_txt}」（单元格被移动或改动），{_row_not_read(p)}", label))
                 continue
             for j, key in enumerate(keys):
-                c = value_col + j
+                c = VALUE_COL + j
                 if merged or fsheet:
                     ref = _cell_ref(i, c)
                     in_merge = next((m for m in merged if m[0] <= i <= m[2] and m[1] <= c <= m[3]), None)
@@ -484,7 +485,7 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
             rid = r[0] if r else ""
             if i in claimed or (isinstance(rid, str) and rid.startswith("_")):
                 continue
-            for c in range(value_col, len(r)):
+            for c in range(VALUE_COL, len(r)):
                 if not cl.is_blank(r[c]):
                     out.problems.append((sheet, _cell_ref(i, c), None, f"单元格 {_cell_ref(i, c)} 不在模板的填报位置，内容「{_typed_text(r[c])}」未读取（单元格被移动？）", r[c]))
     if n_found < n_expected / 2:
