@@ -29,6 +29,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from nebase_analysis.cleaning import cleaning_rules, parse_bool
 from nebase_analysis.config import domain_table, resolve_config, sf_share_exempt_domains, wide_columns
 
 __all__ = ["indicator_spec", "formula_fields", "evaluate_formula", "valid_names", "compute", "year_placeholders",
@@ -294,9 +295,15 @@ def evaluate_formula(formula: str, data: pd.DataFrame, config: Any = None, *,
         if s.dtype == bool or str(s.dtype) == "boolean":
             return s.astype("float64")
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            mapped = s.map(lambda v: {"是": 1.0, "否": 0.0, "true": 1.0, "false": 0.0, "True": 1.0, "False": 0.0}.get(v, v)
-                           if isinstance(v, str) else (float(v) if isinstance(v, bool) else v))
-            return pd.to_numeric(mapped, errors="coerce").astype(float)
+            rules = cleaning_rules(cfg)  # yes/no words of intake.yaml (bool_true, bool_false)
+
+            def number(v):
+                if isinstance(v, str):
+                    yes = parse_bool(v, rules).value
+                    return v if yes is None else float(yes)
+                return float(v) if isinstance(v, bool) else v
+
+            return pd.to_numeric(s.map(number), errors="coerce").astype(float)
         return pd.to_numeric(s, errors="coerce").astype(float)
 
     def note(mask: pd.Series, kind: str, message: str, field: str | None = None) -> None:
