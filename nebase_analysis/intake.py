@@ -716,7 +716,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
                             key=lambda p: p.relative_to(entry).as_posix())
             folders.append({"folder": entry, "files": files, "nested": nested})
         elif entry.is_file():
-            reject(entry, "文件不在省份文件夹中，未读取（应放在 applications/<省份>/ 下）", "file")
+            reject(entry, f"文件不在省份文件夹中，未读取（应放在 {icfg['applications_dir']}/<省份>/ 下）", "file")
 
     # -- the province of each folder (its name, else its summary's header); one folder per
     # province is read: the one named exactly as the province, else the first by name
@@ -776,7 +776,7 @@ def load_batch(path: str | Path, config: Any = None, progress: bool = True, jobs
         province = d["province"]
         srows, header, sreason = d["summary"] if d["summary"] is not None else (pd.DataFrame(), {}, None)
         if d["summary"] is None:
-            reject(summary_path, "缺少推荐汇总表（推荐汇总表.xlsx），该省申请书按文件读取，无法与汇总表核对", "reconcile")
+            reject(summary_path, f"缺少推荐汇总表（{summary_name}），该省申请书按文件读取，无法与汇总表核对", "reconcile")
         elif sreason:
             reject(summary_path, f"推荐汇总表未读取：{sreason}", "file")
         # province cross-checks
@@ -1063,9 +1063,8 @@ def summary_text(batch: Batch, config: Any = None) -> str:
         for prov, r in t.iterrows():
             lines.append(f"  {prov}：" + "，".join(f"{cats[c]} {int(r.get(c, 0))}" for c in cats))
     rej = batch.rejected
-    scope_cn = {"file": "未读取的文件", "row": "汇总表中无申请书的行", "field": "未采用的单元格", "reconcile": "核对提示"}
     if len(rej):
-        for scope, label in scope_cn.items():
+        for scope, label in cfg["intake"]["scope_labels"].items():
             part = rej[rej["scope"] == scope] if "scope" in rej.columns else rej.iloc[0:0]
             if len(part):
                 lines.append(f"{label}：{len(part)} 项")
