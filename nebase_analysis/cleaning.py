@@ -57,6 +57,7 @@ __all__ = [
     "approximate_words",
     "clean_numbers",
     "parse_date",
+    "excel_serial_date",
     "clean_dates",
     "parse_bool",
     "parse_choice",
@@ -484,6 +485,17 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
+def excel_serial_date(serial: float) -> pd.Timestamp:
+    """The day of an Excel serial (1900 date system, fraction of a day dropped).
+
+    Examples
+    --------
+    >>> excel_serial_date(46120)
+    Timestamp('2026-04-08 00:00:00')
+    """
+    return _EXCEL_EPOCH + pd.Timedelta(days=int(serial))
+
+
 def parse_date(value: Any, config: Any = None) -> Parsed:
     """Parse a date cell: ``2026-04-08``, ``2026/4/8``, ``2026年4月8日``, ``20260408``,
     an Excel serial (``46120``), a ``datetime``/``date``; ``2026年4月`` is the 1st of the month.
@@ -516,7 +528,7 @@ def parse_date(value: Any, config: Any = None) -> Parsed:
         v = float(value)
         lo, hi = rules.excel_serial_range
         if math.isfinite(v) and lo <= v <= hi:
-            return Parsed((_EXCEL_EPOCH + pd.Timedelta(days=int(v))), "excel_serial", True)
+            return Parsed(excel_serial_date(v), "excel_serial", True)
         if math.isfinite(v) and v == int(v) and 10000101 <= v <= 99991231:
             return parse_date(str(int(v)), rules)
         return Parsed(pd.NaT, "unreadable", False)

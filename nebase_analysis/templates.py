@@ -38,7 +38,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from nebase_analysis.cleaning import is_blank
+from nebase_analysis.cleaning import excel_serial_date, is_blank
 from nebase_analysis.config import category_labels, field_schema, resolve_config, wide_columns
 from nebase_analysis.excel import open_workbook, safe_file_name
 
@@ -262,10 +262,9 @@ def _bounds(cfg: Mapping) -> dict[str, Any]:
     """Data-validation bounds of the templates, from configuration: dates within what intake
     accepts (``intake.excel_serial_range``), % rows within ``validation.ranges`` (``percent``,
     ``signed_percent`` for ``signed`` rows, ``growth`` for growth rows)."""
-    epoch = _dt.date(1899, 12, 30)  # Excel's 1900 date system
     lo, hi = cfg["intake"]["excel_serial_range"]
     ranges = cfg["validation"]["ranges"]
-    return {"date": (epoch + _dt.timedelta(days=int(lo)), epoch + _dt.timedelta(days=int(hi))),
+    return {"date": (excel_serial_date(lo).date(), excel_serial_date(hi).date()),
             "percent": ranges["percent"], "signed_percent": ranges["signed_percent"], "growth": ranges["growth"],
             "date_example": str(cfg["fields"]["filing_deadline"])}
 
