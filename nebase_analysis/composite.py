@@ -1821,7 +1821,7 @@ def run_cli(args) -> int:
 def _score_cli(args) -> int:
     from tqdm.auto import tqdm
 
-    from nebase_analysis.batch import Batch
+    from nebase_analysis.batch import Batch, write_parquet
     from nebase_analysis import indicators as ind_mod
 
     processed = Path(args.processed)
@@ -1840,29 +1840,29 @@ def _score_cli(args) -> int:
     steps = tqdm(total=6, desc="计分", unit="步", file=sys.stderr)
     values, ind_notes = ind_mod.compute(batch, cfg, issues=issues, return_notes=True)
     spec = ind_mod.indicator_spec(cfg)
-    _write(values, processed / "indicators.parquet")
-    _write(ind_notes, processed / "indicator_notes.parquet")
+    write_parquet(values, processed / "indicators.parquet")
+    write_parquet(ind_notes, processed / "indicator_notes.parquet")
     steps.update(1)
     res = score(values, cfg, spec=spec)
-    _write(res.scores, processed / "scores.parquet")
-    _write(res.contributions, processed / "contributions.parquet")
-    _write(res.dimensions, processed / "dimension_scores.parquet")
-    _write(res.weights, processed / "weights_used.parquet")
-    _write(res.treatment_log, processed / "treatment_log.parquet")
-    _write(res.missing_log, processed / "missing_log.parquet")
-    _write(res.notes, processed / "score_notes.parquet")
+    write_parquet(res.scores, processed / "scores.parquet")
+    write_parquet(res.contributions, processed / "contributions.parquet")
+    write_parquet(res.dimensions, processed / "dimension_scores.parquet")
+    write_parquet(res.weights, processed / "weights_used.parquet")
+    write_parquet(res.treatment_log, processed / "treatment_log.parquet")
+    write_parquet(res.missing_log, processed / "missing_log.parquet")
+    write_parquet(res.notes, processed / "score_notes.parquet")
     steps.update(1)
     # the same Monte Carlo run gives the rank intervals and the score draws that
     # `nebase rank` (ranking.rank_stability) combines with the expert bootstrap
     ru, draws = rank_uncertainty(values, cfg, n=args.samples, seed=args.seed, spec=spec, nominal=res, return_scores=True)
-    _write(ru, processed / "rank_intervals.parquet")
-    _write(draws, processed / "composite_samples.parquet")
+    write_parquet(ru, processed / "rank_intervals.parquet")
+    write_parquet(draws, processed / "composite_samples.parquet")
     steps.update(1)
     sens = sensitivity(values, cfg, n=args.sobol_samples, seed=args.seed, spec=spec, nominal=res)
-    _write(sens, processed / "sensitivity.parquet")
+    write_parquet(sens, processed / "sensitivity.parquet")
     steps.update(1)
     corr = correlation_audit(values, cfg, spec=spec, result=res)
-    _write(corr, processed / "correlations.parquet")
+    write_parquet(corr, processed / "correlations.parquet")
     steps.update(2)
     steps.close()
     n_groups = res.scores["peer_group"].nunique() if len(res.scores) else 0
@@ -1873,12 +1873,3 @@ def _score_cli(args) -> int:
         print(f"  …… 另有 {len(res.notes) - 20} 条说明，见 score_notes.parquet", file=sys.stderr)
     return 0
 
-
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    out = frame.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
-            kinds = {type(v) for v in out[c].dropna()}
-            if len(kinds) > 1 or (kinds and not kinds <= {str}):
-                out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
-    out.to_parquet(path, index=False)
