@@ -41,6 +41,7 @@ __all__ = [
     "dimension_profiles",
     "panel_reliability",
     "reliability_blocks",
+    "panel_flags",
     "require",
     "expert_leniency",
     "data_docs_link",
@@ -675,6 +676,21 @@ def reliability_blocks(reliability: pd.DataFrame, domain: str, scores: pd.DataFr
     b["complete"] = b["complete"].astype(bool)
     b["total_targets"], b["total_raters"] = tt.round().astype("Int64"), tr.round().astype("Int64")
     return b[cols]
+
+
+def panel_flags(flags: pd.DataFrame, applicant_ids: Sequence[str], expert_ids: Sequence[str]) -> pd.DataFrame:
+    """The expert flags of one domain's panel: those on its applicants, and expert-level ones on its experts.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"level": ["applicant", "applicant", "expert", "expert"], "expert_id": [None, None, "X1", "X9"],
+    ...                   "applicant_id": ["A", "Z", None, None]})
+    >>> panel_flags(f, ["A"], ["X1"]).index.tolist()
+    [0, 2]
+    """
+    mine = flags["applicant_id"].isin(list(applicant_ids))
+    theirs = (flags["level"] == "expert") & flags["expert_id"].isin(set(expert_ids))
+    return flags[mine | theirs]
 
 
 def require(frame: pd.DataFrame, columns: Sequence[str], source: str) -> pd.DataFrame:
