@@ -392,9 +392,10 @@ def _assign_domains(g: _Generator, provinces: list[str], minimum: int) -> list[s
 
 def _slots(g: _Generator) -> list[dict]:
     """One dict per applicant to generate: province, category, domain id, seq, applicant_id."""
+    from nebase_analysis.intake import make_applicant_id
+
     quota = quota_table(g.cfg)
     cats = g.cfg["fields"]["categories"]
-    width = int(g.cfg["intake"]["id_number_width"])
     asg = g.s["assignment"]
     slots: list[dict] = []
     for category in cats:
@@ -405,15 +406,8 @@ def _slots(g: _Generator) -> list[dict]:
         seq: dict[str, int] = {}
         for p, d in zip(provs, doms):
             seq[p] = seq.get(p, 0) + 1
-            code = g.provinces.loc[p, "id_code"]
-            slots.append(
-                {
-                    "province": p,
-                    "category": category,
-                    "domain_id": d,
-                    "applicant_id": f"{cats[category]['id_prefix']}-{code}-{seq[p]:0{width}d}",
-                }
-            )
+            slots.append({"province": p, "category": category, "domain_id": d,
+                          "applicant_id": make_applicant_id(category, p, seq[p], g.cfg)})
     return slots
 
 
@@ -912,10 +906,11 @@ def _fault_counts(g: _Generator, n_base: int, fault_rate: float) -> dict[str, in
 
 
 def _inject(g: _Generator, items: dict[str, dict], slots: list[dict], counts: dict[str, int]) -> _Faults:
+    from nebase_analysis.intake import make_applicant_id
+
     fx = _Faults(g, items)
     quota = quota_table(g.cfg).set_index(["province", "category"])["quota"]
     cats = g.cfg["fields"]["categories"]
-    width = int(g.cfg["intake"]["id_number_width"])
 
     # duplicate_filing: enterprise B (province pB) replaced by enterprise A of another province
     ents = [s["applicant_id"] for s in slots if s["category"] == "enterprise"]
@@ -946,7 +941,7 @@ def _inject(g: _Generator, items: dict[str, dict], slots: list[dict], counts: di
     for i in range(min(counts.get("over_quota", 0), len(pairs))):
         p, c = pairs[order[i]]
         q = int(quota[(p, c)]) * g.scale
-        aid = f"{cats[c]['id_prefix']}-{g.provinces.loc[p, 'id_code']}-{q + 1:0{width}d}"
+        aid = make_applicant_id(c, p, q + 1, g.cfg)
         ids = list(g.domains.index)
         d = g.pick(ids, [g.s["domains"][x]["weight"] for x in ids])
         slot = {"province": p, "category": c, "domain_id": d, "applicant_id": aid}
