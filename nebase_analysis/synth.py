@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from nebase_analysis.batch import Batch, type_applicants
-from nebase_analysis.cleaning import CREDIT_CODE_CHARSET, credit_code_check_digit
+from nebase_analysis.cleaning import CREDIT_CODE_CHARSET, credit_code_check_digit, is_blank
 from nebase_analysis.config import (
     applicant_columns,
     catalogue_cities,
@@ -805,7 +805,7 @@ class _Faults:
             if rec["category"] not in row.forms or row.kind not in ("yearly", "number", "count"):
                 continue
             cols += yearly_columns(f, self.g.cfg) if row.kind == "yearly" else [f]
-        return [c for c in cols if c in rec and isinstance(rec[c], (int, float)) and not (isinstance(rec[c], float) and math.isnan(rec[c]))]
+        return [c for c in cols if c in rec and isinstance(rec[c], (int, float)) and not is_blank(rec[c])]
 
     def number_as_text(self, aid: str) -> bool:
         g, rec = self.g, self.items[aid]["rec"]
@@ -876,7 +876,7 @@ class _Faults:
         g, rec = self.g, self.items[aid]["rec"]
         groups = g.s["faults"]["unreadable_value"]["texts"]
         cols = {k: [c for f in self._fields(rec["category"], lambda i, f: f.kind in grp["kinds"])
-                    for c in (self._cols(f) if self.schema.loc[f, "kind"] == "yearly" else [f]) if not _is_missing(rec.get(c))]
+                    for c in (self._cols(f) if self.schema.loc[f, "kind"] == "yearly" else [f]) if not is_blank(rec.get(c))]
                 for k, grp in groups.items()}
         group = g.pick([k for k, c in cols.items() if c])
         col = g.pick(cols[group])
@@ -887,10 +887,6 @@ class _Faults:
         self.raw.append({"applicant_id": aid, "field": col, "raw": text})
         self.add(aid, col, "unreadable_value", orig, text, f"填写为“{text}”，无法识别，读取时按缺失处理")
         return True
-
-
-def _is_missing(v: Any) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
 
 
 def _fault_counts(g: _Generator, n_base: int, fault_rate: float) -> dict[str, int]:
