@@ -29,6 +29,7 @@ __all__ = [
     "indicator_summary",
     "province_summary",
     "domain_province_matrix",
+    "province_totals",
     "issue_counts",
     "top_issue_applicants",
     "rejected_passed_on",
@@ -281,6 +282,24 @@ def domain_province_matrix(overview: pd.DataFrame, provinces: Sequence[str], dom
     """
     m = pd.crosstab(overview["domain"], overview["province"])
     return m.reindex(index=list(domains), columns=list(provinces), fill_value=0).astype(int)
+
+
+def province_totals(overview: pd.DataFrame, provinces: Sequence[str], *, score: str = "final") -> pd.DataFrame:
+    """Per province, in the given order: applicants (``n``, zeros kept) and mean ``score``.
+
+    ``mean_score`` is NaN for a province without applicants, or everywhere when ``overview``
+    has no ``score`` column.
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame({"province": ["广东省", "广东省", "北京市"], "final": [80.0, 60.0, 50.0]})
+    >>> province_totals(ov, ["北京市", "广东省", "上海市"]).values.tolist()
+    [['北京市', 1, 50.0], ['广东省', 2, 70.0], ['上海市', 0, nan]]
+    """
+    order = list(provinces)
+    n = overview["province"].value_counts().reindex(order, fill_value=0).astype(int)
+    mean = overview.groupby("province")[score].mean().reindex(order) if score in overview else pd.Series(np.nan, index=order)
+    return pd.DataFrame({"province": order, "n": n.to_numpy(), "mean_score": mean.to_numpy(dtype=float)})
 
 
 def issue_counts(issues: pd.DataFrame, by: str | Sequence[str], config=None) -> pd.DataFrame:
