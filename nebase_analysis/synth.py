@@ -36,7 +36,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from nebase_analysis.batch import Batch, type_applicants
+from nebase_analysis.batch import TABLE_COLUMNS, Batch, type_applicants
 from nebase_analysis.cleaning import CREDIT_CODE_CHARSET, credit_code_check_digit, is_blank
 from nebase_analysis.config import (
     applicant_columns,
@@ -1027,7 +1027,7 @@ def _cleaning_log(raw: list[dict], items: Mapping[str, dict], cfg: Mapping[str, 
         parsed = clean_value(text, w.kind, w.unit, config=cfg)
         if parsed.rule and parsed.ok:  # a value not read is in the rejected list instead (_rejected)
             rows.append({"applicant_id": aid, "field": col, "raw": text, "clean": parsed.value, "rule": parsed.rule})
-    return pd.DataFrame(rows, columns=["applicant_id", "field", "raw", "clean", "rule"]).astype(object)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS["cleaning_log"]).astype(object)
 
 
 def _rejected(raw: list[dict], summary: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
@@ -1122,18 +1122,18 @@ def generate(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, config: An
     ids = sorted(items, key=lambda a: (prov_order[items[a]["rec"]["province"]], cat_order[items[a]["rec"]["category"]], int(a.rsplit("-", 1)[1])))
     recs = [items[a]["rec"] for a in ids]
     applicants = _frame(recs, cfg)
-    tops_e = pd.DataFrame([t for a in ids for t in items[a]["tops"] if "enterprise" in t], columns=["applicant_id", "rank", "enterprise", "revenue", "business"])
-    tops_p = pd.DataFrame([t for a in ids for t in items[a]["tops"] if "product" in t], columns=["applicant_id", "rank", "product", "sales", "market_share"])
+    tops_e = pd.DataFrame([t for a in ids for t in items[a]["tops"] if "enterprise" in t], columns=TABLE_COLUMNS["top_enterprises"])
+    tops_p = pd.DataFrame([t for a in ids for t in items[a]["tops"] if "product" in t], columns=TABLE_COLUMNS["top_products"])
     for t in (tops_e, tops_p):
         t["rank"] = t["rank"].astype("int64")
-    texts = pd.DataFrame([t for a in ids for t in items[a]["texts"]], columns=["applicant_id", "section", "text"])
+    texts = pd.DataFrame([t for a in ids for t in items[a]["texts"]], columns=TABLE_COLUMNS["texts"])
     summary_rows, seq = [], {}
     for r in recs:
         seq[r["province"]] = seq.get(r["province"], 0) + 1
         summary_rows.append({"applicant_id": r["applicant_id"], "province": r["province"], "recommender": r["recommender"], "seq": seq[r["province"]],
                              "applicant_unit": r["applicant_unit"], "name": r["name"], "category": r["category"],
                              "domain": r["domain"], "source_file": None})
-    summary = pd.DataFrame(summary_rows, columns=["province", "recommender", "seq", "applicant_unit", "name", "category", "domain", "source_file", "applicant_id"])
+    summary = pd.DataFrame(summary_rows, columns=[*TABLE_COLUMNS["summary"], "applicant_id"])
     summary["seq"] = summary["seq"].astype("int64")
     summary["source_file"] = summary["source_file"].astype("str").where(summary["source_file"].notna())
     log = _cleaning_log(fx.raw, items, cfg)
