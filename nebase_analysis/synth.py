@@ -1169,9 +1169,9 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
 
     ``<out>/applications/<省份>/...`` (filled templates and summary tables, by
     :func:`nebase_analysis.templates.write_raw`, with ``raw_values`` written as given),
-    ``<out>/faults.csv`` (:attr:`SyntheticBatch.truth`, UTF-8), and, when the expert-panel
-    module is installed, the expert roster and filled score sheets under ``<out>/experts/``
-    (``nebase_analysis.experts.panels.write_synthetic_panels``).
+    ``<out>/faults.csv`` (:attr:`SyntheticBatch.truth`, UTF-8), and the expert roster and
+    filled score sheets under ``<out>/experts/``
+    (:func:`nebase_analysis.experts.panels.write_synthetic_panels`).
 
     A previous synthetic batch in ``out_dir`` (recognised by its ``faults.csv``) is
     replaced whole; an ``applications`` folder without ``faults.csv`` (real material)
@@ -1181,7 +1181,7 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
     -------
     dict
         ``faults`` (path of faults.csv), ``raw`` (what write_raw returned), ``experts``
-        (what write_synthetic_panels returned, or None when the module is absent).
+        (what write_synthetic_panels returned).
 
     Examples
     --------
@@ -1190,6 +1190,9 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
     PosixPath('data/raw/faults.csv')
     """
     import shutil
+
+    from nebase_analysis.experts.panels import write_synthetic_panels
+    from nebase_analysis.templates import write_raw
 
     cfg = resolve_config(config)
     out = Path(out_dir)
@@ -1202,19 +1205,9 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
         # a previous synthetic batch: replace it whole, so no stale workbook is read with the new one
         shutil.rmtree(apps)
         shutil.rmtree(out / "experts", ignore_errors=True)
-    try:
-        from nebase_analysis.templates import write_raw
-    except ImportError as exc:  # pragma: no cover - depends on the templates module being installed
-        raise RuntimeError(f"无法写出申报材料：未找到模板模块 nebase_analysis.templates（{exc}）") from exc
     raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values, config=cfg, progress=progress)
     synthetic.truth.to_csv(faults, index=False, encoding="utf-8")
-    experts = None
-    try:
-        from nebase_analysis.experts.panels import write_synthetic_panels
-    except ImportError:
-        write_synthetic_panels = None
-    if write_synthetic_panels is not None:
-        experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed, config=cfg)
+    experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed, config=cfg)
     return {"faults": faults, "raw": raw, "experts": experts}
 
 
@@ -1263,6 +1256,7 @@ def run_cli(args) -> int:
         print(f"nebase synth：{exc}", file=sys.stderr)
         return 1
     print(summary_text(synthetic, args.config))
-    print(f"申报材料已写入 {Path(args.out) / 'applications'}；故障真值：{result['faults']}")
-    print(f"专家名册与评分表：{Path(args.out) / 'experts'}" if result["experts"] is not None else "专家评分模块尚未安装：未生成专家名册与评分表")
+    apps = Path(args.out) / resolve_config(args.config)["intake"]["applications_dir"]
+    print(f"申报材料已写入 {apps}；故障真值：{result['faults']}")
+    print(f"专家名册与评分表：{Path(args.out) / 'experts'}")
     return 0
