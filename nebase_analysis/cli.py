@@ -109,13 +109,13 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
     def add_argument(self, action):
         super().add_argument(action)
         if action.help is not argparse.SUPPRESS:
-            shown = _display_width(self._format_action_invocation(action)) + self._current_indent
+            shown = display_width(self._format_action_invocation(action)) + self._current_indent
             self._action_max_length = max(self._action_max_length, shown)
 
     def _format_action(self, action):
         text = super()._format_action(action)
         header = self._format_action_invocation(action)
-        extra = _display_width(header) - len(header)
+        extra = display_width(header) - len(header)
         first, sep, rest = text.partition("\n")
         end = first.find(header) + len(header)
         gap = len(first) - len(first[end:].lstrip(" ")) - end  # spaces between header and help
@@ -124,8 +124,16 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
         return first + sep + rest
 
 
-def _display_width(text: str) -> int:
-    """Terminal columns of ``text``: wide (CJK) characters count two."""
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters count two.
+
+    Used to line up Chinese text in the help and in console tables.
+
+    Examples
+    --------
+    >>> display_width("nebase 核查")
+    11
+    """
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

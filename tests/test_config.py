@@ -215,10 +215,10 @@ def test_every_commands_help_is_chinese(capsys):
         assert not any(w in out.lower() for w in english), (name, out)
         assert not re.search(r"--[a-z-]+ [A-Z_]{2,}\b", out), (name, out)  # placeholders from cli.yaml, not OUT
     # the help column lines up on screen: a Chinese character takes two columns
-    from nebase_analysis.cli import _display_width
+    from nebase_analysis.cli import display_width
 
     lines = [m for m in (re.match(r"(  \S.*?\S)( {2,})(\S.*)", ln) for ln in _help_text("ingest").splitlines()) if m]
-    assert len(lines) >= 5 and len({_display_width(m.group(1) + m.group(2)) for m in lines}) == 1, lines
+    assert len(lines) >= 5 and len({display_width(m.group(1) + m.group(2)) for m in lines}) == 1, lines
 
 
 def _help_text(name: str) -> str:

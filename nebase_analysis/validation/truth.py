@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from nebase_analysis.cli import _display_width
+from nebase_analysis.cli import display_width
 from nebase_analysis.config import resolve_config
 
 SCORE_COLUMNS = ["kind", "scored_against", "n_faults", "detected", "recall", "n_flagged", "correct", "precision"]
@@ -147,7 +147,7 @@ def format_scores(scores: pd.DataFrame, config: Any = None) -> str:
     against = {"issues": "问题清单", "cleaning_log": "清洗日志", "rejected": "读取问题"}
 
     def pad(text: str, width: int) -> str:
-        return text + " " * max(0, width - _display_width(text))
+        return text + " " * max(0, width - display_width(text))
 
     lines = [pad("故障类型", 42) + pad("核对对象", 8) + "  故障数  检出  召回率  标记数  正确  精确率"]
     for r in scores.itertuples():
