@@ -52,21 +52,20 @@ def _placeholders(template: str) -> tuple[str, ...]:
     return tuple(f for _, f, _, _ in string.Formatter().parse(template) if f)
 
 
-_POOLS = {"tech": "tech", "tech2": "tech", "product": "products", "product2": "products", "scenario": "scenarios", "scenario2": "scenarios"}
-_NUMBERS = {"n_small": (2, 9), "n_mid": (12, 120), "n_big": (150, 2000)}
-
-
-def _fill(template: str, ctx: Mapping[str, Any], domain_bank: Mapping[str, Any], rng: np.random.Generator) -> str:
-    """Substitute placeholders; list-valued ones (tech, product, scenario) are drawn afresh."""
+def _fill(template: str, ctx: Mapping[str, Any], domain_bank: Mapping[str, Any], rng: np.random.Generator,
+          tcfg: Mapping[str, Any]) -> str:
+    """Substitute placeholders; list-valued ones (tech, product, scenario: ``synth_text.pools``) and
+    numbers (``synth_text.numbers``) are drawn afresh."""
     values: dict[str, Any] = {}
+    pools, numbers = tcfg["pools"], tcfg["numbers"]
     for key in _placeholders(template):
         if key in ctx:
             values[key] = ctx[key]
-        elif key in _POOLS:
-            pool = domain_bank[_POOLS[key]]
+        elif key in pools:
+            pool = domain_bank[pools[key]]
             values[key] = pool[int(rng.integers(len(pool)))]
-        elif key in _NUMBERS:
-            values[key] = int(rng.integers(*_NUMBERS[key]))
+        elif key in numbers:
+            values[key] = int(rng.integers(*numbers[key]))
         else:
             raise KeyError(f"合成文本模板缺少占位符取值：{key}（模板：{template}）")
     return template.format(**values)
@@ -103,23 +102,24 @@ def long_text(
     str
         Paragraph text, never longer than ``fields.longtext_max_chars``.
     """
-    bank = config["synth_text"]["sections"][section]
+    tcfg = config["synth_text"]
+    bank = tcfg["sections"][section]
     domain_bank = config["synth"]["domains"][domain_id]
     limit = int(config["fields"]["longtext_max_chars"])
     opens, body, closes = (_pick(bank, k, category) for k in ("open", "body", "close"))
-    parts = [_fill(opens[int(rng.integers(len(opens)))], ctx, domain_bank, rng)] if opens else []
+    parts = [_fill(opens[int(rng.integers(len(opens)))], ctx, domain_bank, rng, tcfg)] if opens else []
     order = list(rng.permutation(len(body))) if body else []
-    fillers = list(config["synth_text"].get("filler", []))
+    fillers = list(tcfg.get("filler", []))
     filler_order = list(rng.permutation(len(fillers))) if fillers else []
     length = sum(map(len, parts))
-    closing = _fill(closes[int(rng.integers(len(closes)))], ctx, domain_bank, rng) if closes else ""
+    closing = _fill(closes[int(rng.integers(len(closes)))], ctx, domain_bank, rng, tcfg) if closes else ""
     # recommender opinions and other one-liners have no body: they stay short
     if body:
         while length + len(closing) < target_chars:
             if order:
-                sentence = _fill(body[order.pop(0)], ctx, domain_bank, rng)
+                sentence = _fill(body[order.pop(0)], ctx, domain_bank, rng, tcfg)
             elif filler_order:
-                sentence = _fill(fillers[filler_order.pop(0)], ctx, domain_bank, rng)
+                sentence = _fill(fillers[filler_order.pop(0)], ctx, domain_bank, rng, tcfg)
             else:
                 break
             if length + len(sentence) + len(closing) > limit:
