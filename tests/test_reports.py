@@ -436,10 +436,12 @@ def test_ranking_report_shows_unresolved_errors_when_the_ranking_has_them(small,
     page = (tmp_path / "reports" / "ranking" / f"{DOMAIN_ID}-enterprise.html").read_text(encoding="utf-8")
     assert "<th>待核实错误</th>" in page or "待核实错误</th>" in page
     assert f"本组 {len(mine)} 个申报主体中，{k} 个仍有未解决的错误级问题" in page
-    # an older processed folder without the column: no such column, the report still runs
-    old = (small / "run1" / "reports" / "ranking" / f"{DOMAIN_ID}-enterprise.html").read_text(encoding="utf-8")
-    if "n_errors" not in pd.read_parquet(small / "run1" / "processed" / "final_ranking.parquet").columns:
-        assert "待核实错误" not in old
+    # an older processed folder without the column: the table and the note are left out
+    from nebase_analysis.reports.tables import unresolved_errors
+
+    older = mine.drop(columns=["n_errors", "needs_review"])
+    shown, note = unresolved_errors(older)
+    assert note is None and "n_errors" not in shown.columns and shown.equals(older)
 
 
 def test_rank_interval_chart_legend_covers_no_marker_and_repeated_names_are_told_apart():
