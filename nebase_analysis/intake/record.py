@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-__all__ = ["FormRecord", "Problem"]
+__all__ = ["FormRecord", "Problem", "SummaryRecord"]
 
 
 class Problem(NamedTuple):
@@ -97,3 +97,41 @@ class FormRecord:
     def where(self, key: str) -> tuple[str | None, str | None]:
         """``(sheet, cell)`` of ``key``; ``(None, None)`` when it was not read."""
         return self.places.get(key, (None, None))
+
+
+@dataclass
+class SummaryRecord:
+    """What a summary reader found in one annex 1 table (推荐汇总表).
+
+    Attributes
+    ----------
+    path : str
+        The file read.
+    fmt : str
+        ``xlsx`` (our template), ``sheet`` (a plain sheet laid out as annex 1), ``docx``.
+    rows : list of dict
+        One per filled row: the raw cells by id (``seq, applicant_unit, name, category,
+        domain``; None when blank), ``row`` (the row number as the province sees it: the
+        Excel row, or the row of the Word table) and ``places`` (id -> ``(sheet, cell)``).
+    header : dict
+        ``recommender`` and ``province`` as written (where the file has them).
+    reason : str or None
+        Why the file was not read (Chinese); None when it was.
+
+    Examples
+    --------
+    >>> s = SummaryRecord(path="推荐汇总表.docx", fmt="docx")
+    >>> s.ok, s.rows
+    (True, [])
+    """
+
+    path: str
+    fmt: str = "xlsx"
+    rows: list = field(default_factory=list)
+    header: dict = field(default_factory=dict)
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was read."""
+        return self.reason is None
