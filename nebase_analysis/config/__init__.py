@@ -151,7 +151,7 @@ def check_config(cfg: Mapping[str, Any], source: str | Path | None = None) -> No
     >>> check_config({"rankng": {}})
     Traceback (most recent call last):
     ...
-    nebase_analysis.config.ConfigError: 配置中有未知的顶层键 “rankng”（是否应为“ranking”？）；可用的键：cli、composite、criteria、domains、experts、fields、indicators、intake、provinces、ranking、reports、synth、synth_text、validation、weights、wordforms
+    nebase_analysis.config.ConfigError: 配置中有未知的顶层键 “rankng”（是否应为“ranking”？）；可用的键：cli、composite、criteria、domains、experts、fields、indicators、intake、provinces、ranking、reports、synth、synth_text、validation、weights、wordforms、wordxml
     """
     package = _package_config()
     where = f"配置文件 {source} " if source is not None else "配置"
