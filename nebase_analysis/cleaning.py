@@ -12,7 +12,10 @@ Every parser takes one raw cell value (whatever the spreadsheet reader returned:
   missing and intake reports it in ``rejected``).
 
 Blanks and the configured missing tokens (``—``, ``无``, ``-``, ``N/A`` ...) become
-missing, never zero. Cleaning does not guess at unit slips in plain numbers (a 亿元
+missing, never zero, except in a count field (kind ``count``, or a yearly field with
+``integer: true``: 个, 件, 人, 家): there the zero words of ``intake.zero_words`` (``无``, ``—``,
+``/`` and their variants) mean 0 (rule ``zero_word``; see :func:`clean_value`).
+Cleaning does not guess at unit slips in plain numbers (a 亿元
 field holding ``30000`` stays ``30000``: validation reports it); a unit written in the
 cell (``3000万元`` in a 亿元 field) is converted and logged. Digits split by spaces
 (``30 40``: one number or two?) are refused. Approximate wording (``约30亿左右``, the words
@@ -112,6 +115,8 @@ class CleaningRules:
     province_prefixes: tuple  # (alias, canonical) with len(alias) >= 2, longest first
     domain_alias: Mapping[str, str]
     excel_serial_range: tuple
+    #: words meaning 0 in a count field (intake.zero_words), keyed like missing_tokens
+    zero_words: frozenset = frozenset()
     #: parsed number texts, (text, unit) -> Parsed; lives and dies with this object
     number_cache: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
@@ -204,6 +209,7 @@ def _build_rules(cfg: Mapping[str, Any]) -> CleaningRules:
         province_prefixes=tuple(prefixes),
         domain_alias=domain_alias,
         excel_serial_range=tuple(icfg["excel_serial_range"]),
+        zero_words=frozenset(_key(t) for t in icfg.get("zero_words", ())),
     )
 
 
@@ -647,16 +653,39 @@ def parse_text(value: Any, config: Any = None) -> Parsed:
     return Parsed(stripped, None if stripped == text else "trimmed", True)
 
 
-def clean_value(value: Any, kind: str, unit: str | None = None, choices: Any = None, config: Any = None) -> Parsed:
+def clean_value(value: Any, kind: str, unit: str | None = None, choices: Any = None, config: Any = None,
+                integer: bool = False) -> Parsed:
     """Dispatch on the schema ``kind`` (``number``, ``count``, ``yearly``, ``date``,
     ``bool``, ``choice``, ``text``, ``longtext``).
+
+    Parameters
+    ----------
+    value : any
+        The raw cell.
+    kind : str
+        The field's kind in ``fields.yaml``.
+    unit, choices : optional
+        The field's unit and drop-down values.
+    config : optional
+        A config or :class:`CleaningRules`.
+    integer : bool
+        The field counts things (``integer: true`` in ``fields.yaml``; implied by kind
+        ``count``). In a count field (kind ``count``, or ``yearly`` with ``integer``) a zero
+        word of ``intake.zero_words`` (``无``, ``—``, ``/``, ``暂无`` ...) is read as 0 with rule
+        ``zero_word``; in every other field it stays missing (rule ``missing_token``).
 
     Examples
     --------
     >>> clean_value("１２", "count", "个").value
     12.0
+    >>> clean_value("无", "count", "个"), clean_value("—", "yearly", "人", integer=True).value
+    (Parsed(value=0.0, rule='zero_word', ok=True), 0.0)
+    >>> clean_value("无", "yearly", "亿元")
+    Parsed(value=nan, rule='missing_token', ok=True)
     """
     if kind in ("number", "count", "yearly"):
+        if (kind == "count" or (kind == "yearly" and integer)) and _is_zero_word(value, config):
+            return Parsed(0.0, "zero_word", True)
         return parse_number(value, unit, config)
     if kind == "date":
         return parse_date(value, config)
@@ -670,6 +699,13 @@ def clean_value(value: Any, kind: str, unit: str | None = None, choices: Any = N
         text = value if isinstance(value, str) else parse_text(value, config).value
         return Parsed(text.strip("\n\r\t "), None if text == text.strip("\n\r\t ") else "trimmed", True)
     return parse_text(value, config)
+
+
+def _is_zero_word(value: Any, config: Any) -> bool:
+    """True for a text cell holding one of ``intake.zero_words`` (NFKC, spaces and case ignored)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return _key(value.replace("\u200b", "")) in cleaning_rules(config).zero_words
 
 
 # ----------------------------------------------------------------------------- names
