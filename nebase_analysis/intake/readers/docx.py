@@ -144,7 +144,7 @@ def read_form(path: str | Path, config: Any = None) -> FormRecord:
         return rec
     reader = _FormReader(form_model(rec.form, cfg), cfg, rec)
     reader.run(blocks)
-    if not rec.values:
+    if not rec.values and not any(pr.value is not None for pr in rec.problems):
         rec.reason = "申请书未填写任何内容（空表）"
         rec.problems = []
     return rec
@@ -194,6 +194,7 @@ class _FormReader:
             return
         if self.collect is not None:
             self.collect["lines"].append(text)
+            self.collect["below"] = True
             return
         self.cover_line(text, ("封面", None))
 
@@ -273,8 +274,8 @@ class _FormReader:
         place = (f"表{row.table}", f"第{row.index}行")
         if norm(filled[0].text) == "备注":
             return
-        if self.collect is not None and self.collect["target"].block not in ("plan", "opinion") and self.collect["lines"]:
-            self.flush()
+        if self.collect is not None and self.collect["target"].block not in ("plan", "opinion") and self.collect.get("below"):
+            self.flush()  # a long text in paragraphs below its table ends where the next table starts
         if len(filled) == 1 and self.single(filled[0].text, place):
             return
         if self.part in ("plan", "opinion", "attachments") and self.table_part_row(filled, place):
