@@ -369,7 +369,7 @@ def read_roster_frame(path: str | Path, config: Any = None) -> pd.DataFrame:
         The file does not exist.
     ValueError
         A Chinese message starting with the path: an empty, password-protected or
-        non-Excel ``.xlsx`` (told apart by :func:`nebase_analysis.intake.inspect_file`),
+        non-Excel ``.xlsx`` (told apart by :func:`nebase_analysis.intake.files.open_workbook`),
         an unknown CSV encoding, or another unreadable file.
 
     Examples
@@ -385,11 +385,13 @@ def read_roster_frame(path: str | Path, config: Any = None) -> pd.DataFrame:
         frame = read_csv_table(path, cfg, "专家名册")
     else:
         if path.suffix.lower() == ".xlsx":
-            from nebase_analysis.intake import inspect_file
+            from nebase_analysis.intake.files import open_workbook
 
-            reason = inspect_file(path, cfg)
-            if reason:
+            _, reason, stage = open_workbook(path, cfg)
+            if stage == "check":
                 raise ValueError(f"{path}：无法读取专家名册：{reason}")
+            if reason:
+                raise ValueError(f"{path}：无法读取专家名册（文件损坏或格式不符；应为 .xlsx、.xls 或 .csv 文件）")
         try:
             frame = pd.read_excel(path, dtype=str, engine="calamine", keep_default_na=False)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook: one Chinese message

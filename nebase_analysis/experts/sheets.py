@@ -26,7 +26,7 @@ for an applicant the expert must recuse from, duplicates (a second row for the s
 applicant on a sheet, the same score in two files), sheets of unknown experts, applicants
 not assigned to the expert, anything typed outside the score table (a row below it, a
 note, a cell right of it), a comment without scores, unreadable files (Chinese reasons
-from :func:`nebase_analysis.intake.inspect_file`). A blank score cell is a missing score,
+from :func:`nebase_analysis.intake.files.open_workbook`, the safe opening intake uses too). A blank score cell is a missing score,
 not a rejection. Nothing with content is skipped silently.
 """
 from __future__ import annotations
@@ -522,12 +522,10 @@ def read_sheets(
     --------
     >>> scores, rejected = read_sheets("data/raw/experts/sheets", roster=roster)   # doctest: +SKIP
     """
-    from python_calamine import CalamineWorkbook
-
     from nebase_analysis.cleaning import cleaning_rules
     from nebase_analysis.config import criteria_table
     from nebase_analysis.experts.assignment import applicant_frame, normalise_roster, pair_rules
-    from nebase_analysis.intake import inspect_file
+    from nebase_analysis.intake.files import open_workbook
 
     cfg = resolve_config(config)
     rules = cleaning_rules(cfg)
@@ -568,12 +566,13 @@ def read_sheets(
             reject("file", f, None, None, f"不是 xlsx 格式的评分表（扩展名 {f.suffix or '无'}），未读取；"
                                           "请在 Excel 中另存为 .xlsx 后重新提交")
             continue
-        reason = inspect_file(f, cfg)
-        if reason:
+        wb, reason, stage = open_workbook(f, cfg)
+        if stage == "check":
             reject("file", f, None, None, f"{reason}（评分表未读取）")
             continue
         try:
-            wb = CalamineWorkbook.from_path(str(f))
+            if wb is None:
+                raise ValueError(reason)
             meta = wb.get_sheet_by_name(meta_name).to_python() if meta_name in wb.sheet_names else None
         except Exception:  # noqa: BLE001 - any unreadable file is reported in Chinese, the rest goes on
             reject("file", f, None, None, "文件已损坏或不是有效的 Excel（xlsx）文件，无法读取（评分表未读取）")

@@ -145,7 +145,7 @@ class Folder:
 
 
 def _unsupported(path: Path, why: str = "") -> str:
-    return f"不支持的文件格式（{path.suffix or '无扩展名'}{why}），应为 {readers.ACCEPTED}"
+    return f"不支持的文件格式（{path.suffix or '无扩展名'}{why}），应为{readers.ACCEPTED}"
 
 
 def classify(path: Path, config: Any = None) -> FileClass:

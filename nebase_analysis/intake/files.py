@@ -78,8 +78,9 @@ def sniff_format(path: str | Path) -> str | None:
         ``word/document.xml``), ``doc`` (an OLE2/CFB container with a ``WordDocument``
         stream, not encrypted), ``encrypted`` (an encrypted OLE2 container: a
         password-protected xlsx/docx, or a .doc whose FIB says it is encrypted), ``ole``
-        (another OLE2 file: a legacy .xls ...), ``zip`` (another or a damaged zip), or
-        None (neither: text, PDF, garbage, an empty or missing file).
+        (another OLE2 file: a legacy .xls ...), ``zip`` (another or a damaged zip), ``rtf``
+        (rich text, what some editors save as ``.doc``), or None (none of these: text,
+        PDF, garbage, an empty or missing file).
 
     Examples
     --------
@@ -102,7 +103,14 @@ def sniff_format(path: str | Path) -> str | None:
         if p.stat().st_size > _SNIFF_LIMIT:
             return "ole"
         return _sniff_ole(p.read_bytes())
+    if _is_rtf(p):
+        return "rtf"
     return None
+
+
+def _is_rtf(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf")
 
 
 def _sniff_zip(path: Path) -> str:
@@ -203,8 +211,8 @@ def inspect_file(path: str | Path, config: Any = None, fmt: str = "xlsx") -> str
         if fmt == "docx":
             return "文件为旧版 Word（.doc）或其他 OLE 格式，不是 docx 文件；请用 Word 另存为 docx 后重新报送"
         return f"文件为旧版 Excel（.xls）或其他 OLE 格式，不是本项目的 xlsx 模板；请用 {cfg['fields']['template_version']} 版 xlsx 模板填报"
-    if fmt == "doc":
-        return None if head[:4] == ZIP_SIGNATURE else "文件损坏或不是 Word（.doc）文件，无法打开"
+    if fmt == "doc":  # a docx or an RTF file named .doc is converted as well
+        return None if head[:4] == ZIP_SIGNATURE or _is_rtf(p) else "文件损坏或不是 Word（.doc）文件，无法打开"
     if head[:4] != ZIP_SIGNATURE:
         return "文件损坏或不是 Word（docx）文件，无法打开" if fmt == "docx" else "文件损坏或不是 Excel（xlsx）文件，无法打开"
     return None

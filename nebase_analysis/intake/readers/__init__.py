@@ -70,8 +70,9 @@ def form_format(path: Path, config: Any = None) -> tuple[str | None, str]:
 
     The content decides where it tells (a docx named ``.doc`` is read as docx); else the
     suffix. An empty or too large file goes by its suffix (:func:`inspect_file` then says
-    why it is not read); a ``.docx``/``.doc`` whose content is neither a zip nor an OLE2
-    container is not a Word document (``why`` says so).
+    why it is not read); rich text under a Word name goes to the .doc reader (LibreOffice
+    converts it); a ``.docx`` whose content is neither a zip, an OLE2 container nor rich
+    text is not a Word document (``why`` says so; a ``.doc`` is left to its reader).
     """
     cfg = resolve_config(config)
     by_suffix = FORM_SUFFIXES.get(path.suffix.lower())
@@ -84,7 +85,9 @@ def form_format(path: Path, config: Any = None) -> tuple[str | None, str]:
     kind = sniff_format(path)
     if kind in FORM_MODULES:
         return kind, ""
-    if by_suffix in ("docx", "doc") and kind is None:
+    if kind == "rtf" and by_suffix in ("doc", "docx"):
+        return "doc", ""  # rich text saved under a Word name: LibreOffice converts it
+    if by_suffix == "docx" and kind is None:
         return None, "，文件内容不是 Word 文档"
     return by_suffix, ""
 
