@@ -121,6 +121,20 @@ def test_lone_tick_before_an_option(tmp_path):
     assert rec.values["ownership"] == "民营"
 
 
+def test_ticks_without_boxes_untick_the_bare_items_of_their_group(tmp_path):
+    rec = read(tmp_path, ENTERPRISE_TITLE, tbl(
+        tr(tc("企业认定情况", span=4)),
+        tr(tc("√ 高新技术企业", span=2), tc("专精特新中小企业", span=2)),
+        tr(tc("专精特新“小巨人”企业", span=2), tc("制造业单项冠军企业", span=2))),
+        p("三、附件清单"), p("√1.示范基地空间布局平面图；"), p("2.重点领域营业收入的说明或证明材料；"))
+    v = rec.values
+    assert (v["is_high_tech"], v["is_srdi_sme"], v["is_little_giant"], v["is_single_champion"]) == (True, False, False, False)
+    assert (v["attachment_1"], v["attachment_2"]) == (True, False)
+    bare = read(tmp_path, ENTERPRISE_TITLE, tbl(tr(tc("企业认定情况", span=4)), tr("高新技术企业", "专精特新中小企业")),
+                tbl(tr("企业名称", "甲公司")), name="b.docx")
+    assert "is_high_tech" not in bare.values  # no mark anywhere: unknown, not False
+
+
 def test_two_options_ticked_is_a_problem(tmp_path):
     rec = read(tmp_path, ENTERPRISE_TITLE, tbl(tr("企业类型", "☑国有 ☑民营 ☐合资 ☐其他")))
     assert "ownership" not in rec.values

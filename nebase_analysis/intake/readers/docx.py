@@ -36,7 +36,7 @@ from typing import Any, Mapping
 
 from nebase_analysis.config import resolve_config
 from nebase_analysis.intake.readers.wordmodel import FormModel, Target, form_model, norm, strip_marks
-from nebase_analysis.intake.readers.wordxml import Para, Row, read_blocks
+from nebase_analysis.intake.readers.wordxml import Para, Row, SymbolMap, read_blocks
 from nebase_analysis.intake.record import FormRecord, Problem, SummaryRecord
 
 __all__ = ["read_form", "read_summary", "detect_form", "read_blocks"]
@@ -79,7 +79,7 @@ def detect_form(blocks: list, config: Any = None) -> str | None:
     >>> detect_form([Para(1, "国家新兴产业发展示范基地创建申请书（示范企业）")])
     'enterprise'
     """
-    cfg = resolve_config(config)
+    cfg = config if isinstance(config, Mapping) and "wordforms" in config else resolve_config(config)
     titles = {form: norm(spec["form_title"]) for form, spec in cfg["fields"]["categories"].items()}
     for b in blocks[:60]:
         texts = [b.text] if isinstance(b, Para) else [c.text for c in b.cells]
@@ -88,12 +88,13 @@ def detect_form(blocks: list, config: Any = None) -> str | None:
             for form, title in titles.items():
                 if n and (n == title or n.endswith(title[-8:]) and "申请书" in n):
                     return form
+    models = {form: form_model(form, cfg) for form in titles}
     hits = {form: 0 for form in titles}
     for b in blocks:
         if isinstance(b, Row):
             for c in b.cells:
-                for form in hits:
-                    if form_model(form, cfg).candidates(c.text):
+                for form, model in models.items():
+                    if model.candidates(c.text):
                         hits[form] += 1
     best = max(hits, key=hits.get)
     return best if hits[best] >= 5 and sorted(hits.values())[-2] < hits[best] else None
@@ -134,7 +135,7 @@ def read_form(path: str | Path, config: Any = None) -> FormRecord:
     cfg = resolve_config(config)
     rec = FormRecord(path=str(path), fmt="docx")
     try:
-        blocks = read_blocks(path, cfg, max_bytes=_max_bytes(cfg))
+        blocks = read_blocks(path, max_bytes=_max_bytes(cfg), symbols=SymbolMap(cfg))
     except Exception as exc:  # lxml and zipfile raise many kinds: each becomes a Chinese reason
         rec.reason = _damaged(exc)
         return rec
@@ -171,6 +172,8 @@ class _FormReader:
         self.collect: dict | None = None  # a long text being gathered: target, place, lines
         self.seen: set[str] = set()
         self.above: dict[tuple, str] = {}
+        self.unmarked: dict[str, list] = {"flags": [], "attachments": []}  # items shown without a box
+        self.ticks_seen = False  # a tick typed or a box shown anywhere in the form
 
     # -- the walk
     def run(self, blocks: list) -> None:
@@ -180,7 +183,25 @@ class _FormReader:
             else:
                 self.row(b)
         self.flush()
+        self.unticked()
         self.report_missing()
+
+    def unticked(self) -> None:
+        """An item without a box in a group where others carry ticks (√ 高新技术企业 beside a bare
+        专精特新中小企业) is not ticked, and so where the form shows ticks elsewhere (√民营: the
+        boxes were deleted, ticks typed); in a form without any mark it stays unknown."""
+        for group, items in self.unmarked.items():
+            if not items:
+                continue
+            bare = {f for f, _ in items}
+            if group == "attachments":
+                ticked = [k for k in self.rec.values if k.startswith("attachment_") and k not in bare]
+            else:
+                block = self.m.block_of.get(items[0][0])
+                ticked = [k for k in self.rec.values if self.m.block_of.get(k) == block and k not in bare]
+            if ticked or self.ticks_seen:
+                for fid, where in items:
+                    self.put(fid, False, where)
 
     def para(self, p: Para) -> None:
         text = p.text
@@ -458,10 +479,13 @@ class _FormReader:
         if target.kind == "bool":
             _, mark = strip_marks(text, self.marks.all)
             if mark is not None:
+                self.ticks_seen = True
                 self.put(target.field, self.marks.state(mark), (sheet, where))
                 return i + 1
         nxt = cells[i + 1] if i + 1 < len(cells) else None
         if nxt is None or self.m.candidates(strip_marks(nxt.text, self.marks.all)[0]):
+            if target.kind == "bool":
+                self.unmarked["flags"].append((target.field, (sheet, where)))
             return i + 1
         if target.kind == "longtext":
             self.start_text(target, (sheet, f"第{row.index}行"))
@@ -507,6 +531,7 @@ class _FormReader:
             before = nfkc[:k].rstrip(" _")
             mark = before[-1:] if before[-1:] and before[-1] in self.marks.all else None
             marked = marked or mark is not None
+            self.ticks_seen = self.ticks_seen or mark is not None
             if self.marks.state(mark):
                 picked.append(option)
         if len(picked) == 1:
@@ -543,8 +568,12 @@ class _FormReader:
         for n, fid, nlabel, shown in self.m.attachments:
             if (number == n and (not label or norm(label)[:3] == nlabel[:3])) or (number is None and norm(label) == nlabel):
                 self.seen.add(fid)
+                where = (place[0], f"{place[1]}「{n}.{shown}」")
                 if mark is not None:
-                    self.put(fid, self.marks.state(mark), (place[0], f"{place[1]}「{n}.{shown}」"))
+                    self.ticks_seen = True
+                    self.put(fid, self.marks.state(mark), where)
+                else:
+                    self.unmarked["attachments"].append((fid, where))
                 return True
         return False
 

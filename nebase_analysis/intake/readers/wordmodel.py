@@ -17,6 +17,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,6 +34,12 @@ _PAREN_ANY = re.compile(r"\([^()]*\)")
 
 
 def norm(text: Any) -> str:
+    """A label as compared (see :func:`_norm`); cached, labels repeat across forms."""
+    return _norm(text) if isinstance(text, str) else _norm(str(text or ""))
+
+
+@functools.lru_cache(maxsize=65536)
+def _norm(text: str) -> str:
     """A label as compared: NFKC, no whitespace, one bracket style, no quotes or colon.
 
     Examples
@@ -40,7 +47,7 @@ def norm(text: Any) -> str:
     >>> norm(" 占园区总营业收入比重 （%）：") == norm("占园区总营业收入比重(%)")
     True
     """
-    s = unicodedata.normalize("NFKC", str(text or "")).translate(_BRACKETS)
+    s = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
     s = _DROP.sub("", s)
     return s.rstrip(":").lstrip(":")
 
@@ -228,7 +235,7 @@ def form_model(form: str, config: Any = None) -> FormModel:
 
     Models are cached per configuration object (a model is built from configuration only).
     """
-    cfg = resolve_config(config)
+    cfg = config if isinstance(config, Mapping) and "wordforms" in config and "fields" in config else resolve_config(config)
     key = (form, id(cfg["fields"]), id(cfg["wordforms"]))
     hit = _MODELS.get(key)
     if hit is not None and hit[0] is cfg["fields"] and hit[1] is cfg["wordforms"]:

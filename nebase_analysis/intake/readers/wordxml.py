@@ -37,6 +37,7 @@ Examples
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,7 @@ CUSTOMXML, SMARTTAG, HYPERLINK, INS, FFDATA, CHECKBOX, CHECKED, DEFAULT, TAG, AL
     _q(t) for t in ("customXml", "smartTag", "hyperlink", "ins", "ffData", "checkBox", "checked", "default", "tag", "alias", "body"))
 W14CHECKBOX, W14CHECKED = _q("checkbox", W14), _q("checked", W14)
 FALLBACK = _q("Fallback", MC)
+_PUA = re.compile("[\uf020-\uf0ff]")
 #: elements whose children are walked like the body's (block-level wrappers)
 _WRAPPERS = {SDT, SDTCONTENT, CUSTOMXML, SMARTTAG}
 
@@ -113,7 +115,7 @@ class SymbolMap:
 
     def text(self, s: str, font: str | None = None) -> str:
         """``s`` with private-use symbol characters (U+F020..U+F0FF) mapped."""
-        if not any("\uf020" <= ch <= "\uf0ff" for ch in s):
+        if not _PUA.search(s):
             return s
         return "".join(self.char(font, ord(ch)) if "\uf020" <= ch <= "\uf0ff" else ch for ch in s)
 
@@ -135,7 +137,8 @@ def document_xml(source: str | Path | IO[bytes], max_bytes: int | None = None) -
         return zf.read(info)
 
 
-def read_blocks(source: str | Path | IO[bytes], config: Any = None, max_bytes: int | None = None) -> list:
+def read_blocks(source: str | Path | IO[bytes], config: Any = None, max_bytes: int | None = None,
+                symbols: SymbolMap | None = None) -> list:
     """The document's blocks in reading order: :class:`Para` and :class:`Row` objects.
 
     Parameters
@@ -146,12 +149,14 @@ def read_blocks(source: str | Path | IO[bytes], config: Any = None, max_bytes: i
         See :func:`nebase_analysis.config.resolve_config` (``wordxml.yaml``).
     max_bytes : int, optional
         Refuse a ``document.xml`` larger than this when inflated.
+    symbols : SymbolMap, optional
+        The symbol tables, when the caller has them already (then ``config`` is not read).
     """
     from lxml import etree
 
     from nebase_analysis.config import resolve_config
 
-    symbols = SymbolMap(resolve_config(config))
+    symbols = symbols or SymbolMap(resolve_config(config))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
     root = etree.fromstring(document_xml(source, max_bytes), parser)
     body = root.find(BODY)
@@ -200,16 +205,17 @@ class _Walker:
             col = _grid_before(tr)
             nested = []
             for tc in _cells(tr):
-                span = _cell_span(tc)
+                span, merged = _cell_props(tc)
                 texts, tags = [], []
                 for p, inner in _cell_content(tc):
                     if inner is not None:
                         nested.append(inner)
                     else:
                         texts.append(_para_text(p, self.symbols))
-                for sdt_pr in tc.iter(SDTPR):
-                    tags += [e.get(VAL) for e in sdt_pr if e.tag in (TAG, ALIAS) and e.get(VAL)]
-                row.cells.append(Cell(col, span, "\n".join(texts).strip("\n"), _merged_above(tc), tuple(tags)))
+                for el in tc.iter(TAG, ALIAS):
+                    if el.get(VAL):
+                        tags.append(el.get(VAL))
+                row.cells.append(Cell(col, span, "\n".join(texts).strip("\n"), merged, tuple(tags)))
                 col += span
             for inner in nested:
                 self.table(inner)
@@ -248,16 +254,18 @@ def _grid_before(tr: Any) -> int:
     return _int(gb.get(VAL), 0) if gb is not None else 0
 
 
-def _cell_span(tc: Any) -> int:
-    pr = tc.find(TCPR)
-    gs = pr.find(GRIDSPAN) if pr is not None else None
-    return max(1, _int(gs.get(VAL), 1)) if gs is not None else 1
-
-
-def _merged_above(tc: Any) -> bool:
-    pr = tc.find(TCPR)
-    vm = pr.find(VMERGE) if pr is not None else None
-    return vm is not None and vm.get(VAL) in (None, "continue")
+def _cell_props(tc: Any) -> tuple[int, bool]:
+    """``(grid columns spanned, a vertical-merge continuation)`` of a cell."""
+    pr = tc[0] if len(tc) and tc[0].tag == TCPR else None
+    if pr is None:
+        return 1, False
+    span, merged = 1, False
+    for el in pr:
+        if el.tag == GRIDSPAN:
+            span = max(1, _int(el.get(VAL), 1))
+        elif el.tag == VMERGE:
+            merged = el.get(VAL) in (None, "continue")
+    return span, merged
 
 
 def _int(text: Any, default: int) -> int:
@@ -294,11 +302,15 @@ def _para_bold(p: Any) -> bool:
 _TEXT_TAGS = (T, SYM, BR, CR, TAB, FLDCHAR, SDT)
 
 
+_SPECIAL = (DEL, TXBX, FALLBACK, SDT)
+
+
 def _para_text(p: Any, symbols: SymbolMap) -> str:
     """The text of a paragraph as shown: runs, symbols, breaks, checkbox states."""
     parts: list[str] = []
+    special = next(p.iter(*_SPECIAL), None) is not None  # else no ancestor needs a look
     for el in p.iter(*_TEXT_TAGS):
-        if _skipped(el, p):
+        if special and _skipped(el, p):
             continue
         tag = el.tag
         if tag == SDT:
@@ -306,10 +318,11 @@ def _para_text(p: Any, symbols: SymbolMap) -> str:
             if mark is not None:
                 parts.append(mark)
             continue
-        if _in_checkbox_sdt(el, p):
+        if special and _in_checkbox_sdt(el, p):
             continue
         if tag == T:
-            parts.append(symbols.text(el.text or "", _run_font(el)))
+            t = el.text or ""
+            parts.append(symbols.text(t, _run_font(el)) if _PUA.search(t) else t)
         elif tag == SYM:
             parts.append(symbols.char(el.get(_q("font")), _int_hex(el.get(_q("char")))))
         elif tag in (BR, CR):
