@@ -221,7 +221,7 @@ def _clean_applicant(r: Any, aid: str, province: str, specs: list[_Spec], out: C
         elif "." in s.key and s.key.split(".")[0] in out.lists:
             name, rank, col = s.key.split(".")
             list_rows.setdefault((name, int(rank)), {"applicant_id": aid, "rank": int(rank)})[col] = p.value
-        else:
+        elif not (s.field == "province" and p.value is None):  # the Word forms print no province: the folder's stays
             row[s.key] = p.value
     for (name, rank), rec in sorted(list_rows.items()):
         if any(not cl.is_blank(v) for k, v in rec.items() if k not in ("applicant_id", "rank")):
