@@ -310,3 +310,31 @@ def test_key_groups_links_transitively_across_keys():
     name = [None, "n", "n", "n", None, "m"]
     assert cl.key_groups(credit, name) == [[0, 1, 2, 3], [4], [5]]
     assert cl.key_groups([]) == []
+
+
+# -- zero words: 0 in a count field, missing elsewhere (intake.zero_words) -------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["无", "—", "——", "/", "／", "－", "没有", "暂无", " 无 "])
+def test_zero_words_are_zero_in_count_fields(raw):
+    assert cl.clean_value(raw, "count", "个") == cl.Parsed(0.0, "zero_word", True)
+    assert cl.clean_value(raw, "yearly", "人", integer=True) == cl.Parsed(0.0, "zero_word", True)
+
+
+@pytest.mark.parametrize("raw", ["无", "—", "/", "暂无"])
+def test_zero_words_stay_missing_in_other_fields(raw):
+    for kind, unit in (("yearly", "亿元"), ("number", "公顷"), ("yearly", "%")):
+        p = cl.clean_value(raw, kind, unit)
+        assert math.isnan(p.value) and p.rule == "missing_token" and p.ok
+    assert cl.clean_value(raw, "text").value is None
+
+
+def test_zero_words_come_from_the_config():
+    from nebase_analysis.config import load_config
+
+    rules = cl.cleaning_rules(load_config({"intake": {"zero_words": ["零"]}}))
+    assert cl.clean_value("零", "count", "个", config=rules) == cl.Parsed(0.0, "zero_word", True)
+    p = cl.clean_value("无", "count", "个", config=rules)  # no longer a zero word: a missing token again
+    assert math.isnan(p.value) and p.rule == "missing_token"
+    # numbers and other text in a count field are read as before
+    assert cl.clean_value("１２", "count", "个").value == 12.0 and not cl.clean_value("三个", "count", "个").ok
