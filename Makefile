@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(NEBASE) synth --out data/raw --seed $(SEED)
+	$(NEBASE) synth --out data/raw --seed $(SEED) --format mixed
 	$(NEBASE) run --raw data/raw --processed data/processed --reports reports --jobs $(JOBS)
 	$(NEBASE) sheets --processed data/processed --roster data/raw/experts/roster.xlsx --out reports/score_sheets
 	@echo "报告索引（用浏览器打开）：$(CURDIR)/reports/index.html"

@@ -1164,14 +1164,22 @@ def national_batch(seed: int = 0, scale: int = 1, fault_rate: float = 0.05, conf
 # ----------------------------------------------------------------------------- writing
 
 
-def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, progress: bool = False) -> dict[str, Any]:
+def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, progress: bool = False,
+          fmt: str = "xlsx") -> dict[str, Any]:
     """Write a synthetic batch as provinces send it, with its ground truth.
 
-    ``<out>/applications/<省份>/...`` (filled templates and summary tables, by
-    :func:`nebase_analysis.templates.write_raw`, with ``raw_values`` written as given),
-    ``<out>/faults.csv`` (:attr:`SyntheticBatch.truth`, UTF-8), and the expert roster and
-    filled score sheets under ``<out>/experts/``
+    ``<out>/applications/<省份>/...`` (filled templates or official Word forms and the
+    summary tables, by :func:`nebase_analysis.templates.write_raw` with ``fmt`` and the
+    batch's seed, ``raw_values`` written as given), ``<out>/faults.csv``
+    (:attr:`SyntheticBatch.truth`, UTF-8), ``<out>/word_variants.csv`` (what was written
+    how: ``applicant_id, path`` (relative to ``out_dir``), ``format, variant``, one row per
+    file, summaries with an empty ``applicant_id``; ``variant`` the record of
+    :func:`nebase_analysis.wordforms.variant_text`, empty for xlsx), and the expert roster
+    and filled score sheets under ``<out>/experts/``
     (:func:`nebase_analysis.experts.panels.write_synthetic_panels`).
+
+    ``fmt`` is ``xlsx`` (our templates), ``docx`` (every province in Word) or ``mixed``
+    (most provinces in Word, some in the templates): see ``write_raw``.
 
     A previous synthetic batch in ``out_dir`` (recognised by its ``faults.csv``) is
     replaced whole; an ``applications`` folder without ``faults.csv`` (real material)
@@ -1180,8 +1188,8 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
     Returns
     -------
     dict
-        ``faults`` (path of faults.csv), ``raw`` (what write_raw returned), ``experts``
-        (what write_synthetic_panels returned).
+        ``faults`` (path of faults.csv), ``variants`` (path of word_variants.csv), ``raw``
+        (what write_raw returned), ``experts`` (what write_synthetic_panels returned).
 
     Examples
     --------
@@ -1205,10 +1213,15 @@ def write(synthetic: SyntheticBatch, out_dir: str | Path, config: Any = None, pr
         # a previous synthetic batch: replace it whole, so no stale workbook is read with the new one
         shutil.rmtree(apps)
         shutil.rmtree(out / "experts", ignore_errors=True)
-    raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values, config=cfg, progress=progress)
+    raw = write_raw(synthetic.batch, out, raw_values=synthetic.raw_values, config=cfg, progress=progress,
+                    fmt=fmt, seed=synthetic.seed)
     synthetic.truth.to_csv(faults, index=False, encoding="utf-8")
+    variants = out / "word_variants.csv"
+    written = raw.loc[raw["path"].notna(), ["applicant_id", "path", "format", "variant"]].copy()
+    written["path"] = [Path(p).relative_to(out).as_posix() for p in written["path"]]  # relative to out_dir
+    written.to_csv(variants, index=False, encoding="utf-8")
     experts = write_synthetic_panels(synthetic.batch, out, synthetic.seed, config=cfg)
-    return {"faults": faults, "raw": raw, "experts": experts}
+    return {"faults": faults, "variants": variants, "raw": raw, "experts": experts}
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -1220,6 +1233,9 @@ def configure_parser(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="随机种子（默认 0）")
     parser.add_argument("--scale", type=int, default=1, help="规模倍数（默认 1：38 个园区、380 家企业）")
     parser.add_argument("--fault-rate", type=float, default=0.05, help="含故障申报对象的比例（默认 0.05）")
+    parser.add_argument("--format", dest="fmt", choices=["xlsx", "docx", "mixed"], default="xlsx",
+                        help="申请书格式：xlsx（本系统 Excel 模板）、docx（通知附件 Word 申请书）、"
+                             "mixed（多数省份 Word、部分省份 Excel）（默认 xlsx）")
     parser.add_argument("--config", default=None, help="用户配置 YAML（覆盖包内配置）")
 
 
@@ -1246,17 +1262,17 @@ def summary_text(synthetic: SyntheticBatch, config: Any = None) -> str:
 
 
 def run_cli(args) -> int:
-    """``nebase synth --out DIR --seed N [--scale K] [--fault-rate F]``."""
+    """``nebase synth --out DIR --seed N [--scale K] [--fault-rate F] [--format xlsx|docx|mixed]``."""
     import sys
 
     try:
         synthetic = generate(seed=args.seed, scale=args.scale, fault_rate=args.fault_rate, config=args.config, progress=True)
-        result = write(synthetic, args.out, config=args.config, progress=True)
+        result = write(synthetic, args.out, config=args.config, progress=True, fmt=getattr(args, "fmt", "xlsx"))
     except (ValueError, RuntimeError, FileNotFoundError) as exc:
         print(f"nebase synth：{exc}", file=sys.stderr)
         return 1
     print(summary_text(synthetic, args.config))
     apps = Path(args.out) / resolve_config(args.config)["intake"]["applications_dir"]
-    print(f"申报材料已写入 {apps}；故障真值：{result['faults']}")
+    print(f"申报材料已写入 {apps}；故障真值：{result['faults']}；格式记录：{result['variants']}")
     print(f"专家名册与评分表：{Path(args.out) / 'experts'}")
     return 0

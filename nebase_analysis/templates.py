@@ -346,24 +346,27 @@ def _write_instructions(wb: Any, cfg: Mapping, form: str, fmts: _Formats) -> Non
     ws.set_column(0, 0, 110)
     title = icfg["sheets"]["summary"] if form == "summary" else fcfg["categories"][form]["form_title"]
     years = "、".join(str(y) for y in fcfg["years"])
-    lines = [
-        f"填报说明：{title}",
-        f"模板版本：{fcfg['template_version']}（请使用本版本模板填报，旧版或其他模板将无法读取）",
-        "1. 请勿插入、删除、移动行或列，请勿合并单元格，请勿修改工作表名称；只在白色填报区域填写。",
-        "2. 请直接填写数值，不要使用公式或引用其他单元格、其他文件。",
-        "3. 金额、面积、人数等以各行标签括号中的单位为准（如“亿元”），请勿在单元格中另写单位。",
-        "4. 百分比填写百分数数值，如 12.5 表示 12.5%；增长率可为负数。",
-        f"5. 按年度填报的指标分列填写 {years} 年及{fcfg['avg_label']}。",
-        "6. 没有数据的项目请留空，不要填写 0；确为零时填写 0。",
-        f"7. 日期请按 {fcfg['filing_deadline']} 格式填写。",
-        "8. 申报领域、所属省份、申报类别、企业类型及“是/否”项请从下拉列表选择。",
-        f"9. “文字材料”工作表中每部分不超过 {fcfg['longtext_max_chars']} 字。",
-        "10. 文件请以“序号_名称.xlsx”命名（序号与推荐汇总表一致），每个申报对象一个文件，放在本省文件夹中。",
-        f"11. 推荐汇总表请另用“{icfg['summary_file']}”模板填报。",
+    items = [
+        "请勿插入、删除、移动行或列，请勿合并单元格，请勿修改工作表名称；只在白色填报区域填写。",
+        "请直接填写数值，不要使用公式或引用其他单元格、其他文件。",
+        "金额、面积、人数等以各行标签括号中的单位为准（如“亿元”），请勿在单元格中另写单位。",
+        "百分比填写百分数数值，如 12.5 表示 12.5%；增长率可为负数。",
+        f"按年度填报的指标分列填写 {years} 年及{fcfg['avg_label']}。",
+        "没有数据的项目请留空，不要填写 0；确为零时填写 0。",
+        f"日期请按 {fcfg['filing_deadline']} 格式填写。",
+        "申报领域、所属省份、申报类别、企业类型及“是/否”项请从下拉列表选择。",
+        f"“文字材料”工作表中每部分不超过 {fcfg['longtext_max_chars']} 字。",
+        "文件请以“序号_名称.xlsx”命名（序号与推荐汇总表一致），每个申报对象一个文件，放在本省文件夹中。",
+        f"推荐汇总表请另用“{icfg['summary_file']}”模板填报。",
     ]
     if form == "summary":
-        lines[-2] = "10. 每个申报对象一行，序号从 1 起连续编号，与各申请书文件名中的序号一致。"
-        lines[-1] = "11. 推荐单位请填写省级工业和信息化主管部门全称，并选择所属省份。"
+        items[-2] = "每个申报对象一行，序号从 1 起连续编号，与各申请书文件名中的序号一致。"
+        items[-1] = "推荐单位请填写省级工业和信息化主管部门全称，并选择所属省份。"
+    else:  # after item 6 (blanks): counts
+        items.insert(6, "计数类项目（单位为个、件、人、家）没有的请填写 0；这些项目中填写“无”“—”或“/”的按 0 读取"
+                        "（其他项目中按缺失处理）。")
+    lines = [f"填报说明：{title}", f"模板版本：{fcfg['template_version']}（请使用本版本模板填报，旧版或其他模板将无法读取）",
+             *(f"{i}. {text}" for i, text in enumerate(items, start=1))]
     ws.write_string(0, 0, lines[0], fmts.title)
     for i, line in enumerate(lines[1:], start=2):
         ws.write_string(i, 0, line, fmts.wrap)
@@ -670,14 +673,110 @@ def _summary_order(batch: Any, cfg: Mapping) -> pd.DataFrame:
     return apps.drop(columns="_cat")
 
 
+#: the formats of :func:`write_raw` (``fmt``)
+RAW_FORMATS = ("xlsx", "docx", "mixed")
+
+
+def _province_formats(provinces: list[str], fmt: str, rng: Any, cfg: Mapping) -> dict[str, tuple[str, str]]:
+    """(forms, summary) format of each province: ``xlsx`` (our templates), ``docx`` (Word
+    forms) with a ``docx`` or a plain ``sheet`` summary.
+
+    ``xlsx``: every province in the templates. ``docx``: every province in Word, the
+    summaries as Word tables except ``wordforms.raw_formats.sheet_summaries`` (low, high)
+    provinces whose summary is a plain sheet. ``mixed``: as ``docx``, but
+    ``raw_formats.mixed_xlsx_provinces`` provinces in the xlsx templates.
+    """
+    if fmt == "xlsx":
+        return {p: ("xlsx", "xlsx") for p in provinces}
+    rf = cfg["wordforms"]["raw_formats"]
+    order = [provinces[i] for i in rng.permutation(len(provinces))]
+    n_xlsx = min(int(rf["mixed_xlsx_provinces"]), max(len(provinces) - 1, 0)) if fmt == "mixed" else 0
+    lo, hi = rf["sheet_summaries"]
+    n_sheet = min(int(rng.integers(lo, hi + 1)), len(provinces) - n_xlsx)
+    out = {}
+    for i, p in enumerate(order):
+        out[p] = ("xlsx", "xlsx") if i < n_xlsx else ("docx", "sheet") if i < n_xlsx + n_sheet else ("docx", "docx")
+    return out
+
+
+def _docx_file_name(given: Any, variant: dict, form: str, seq: int, name: Any, used: set, cfg: Mapping) -> str:
+    """A Word form's file name: ``_file_name`` as given (an ``.xlsx`` suffix swapped for
+    ``.docx``), else the variant's ``file_name`` pattern; a name already used in the folder
+    falls back to ``<seq>_<name>.docx`` (and the variant records it)."""
+    from nebase_analysis.wordforms import form_file_name
+
+    if given:
+        g = Path(str(given))
+        return g.with_suffix(".docx").name if g.suffix.lower() == ".xlsx" else g.name
+    fname = form_file_name(variant, form, seq, name, cfg)
+    if fname in used:
+        variant["file_name"] = next(iter(cfg["wordforms"]["file_names"]))
+        fname = form_file_name(variant, form, seq, name, cfg)
+    used.add(fname)
+    return fname
+
+
+def _summary_row(a: Any, seq: int, o: Mapping[str, Any]) -> dict:
+    """The applicant's row of its province summary, with ``summary.<id>`` overrides."""
+    srow = {"seq": seq, "applicant_unit": a.get("applicant_unit", a.get("name")), "name": a.get("name"),
+            "category": a.get("category"), "domain": a.get("domain")}
+    if is_blank(srow["applicant_unit"]):
+        srow["applicant_unit"] = a.get("name")
+    for k, v in o.items():
+        if k.startswith("summary.") and k[8:] in srow:
+            srow[k[8:]] = v
+    return srow
+
+
+def _write_summary(kind: str, pdir: Path, rows: pd.DataFrame, recommender: Any, prov_cell: Any, rng: Any,
+                   cfg: Mapping) -> tuple[Path, str]:
+    """Write a province summary in ``kind`` (xlsx template, docx table, plain sheet); its path and variant text."""
+    from nebase_analysis import wordforms
+
+    if kind == "xlsx":
+        path = pdir / cfg["intake"]["summary_file"]
+        write_summary_workbook(path, rows, recommender, prov_cell, cfg)
+        return path, ""
+    s = cfg["wordforms"]["summary"]
+    if kind == "sheet":
+        path = pdir / s["sheet_file"]
+        wordforms.write_summary_sheet(path, rows, recommender, cfg)
+        return path, ""
+    variant = wordforms.draw_variant(rng, cfg)
+    path = pdir / s["docx_file"]
+    wordforms.write_summary_docx(path, rows, recommender, cfg, variant)
+    return path, wordforms.variant_text(variant, cfg)
+
+
+def _applicant_values(values: Mapping, aid: str, province: str, o: Mapping, cfg: Mapping) -> dict:
+    """An applicant's cell values with its overrides (not ``summary.*`` or ``_*``) applied."""
+    vals = dict(values.get(aid, {}))
+    vals.setdefault("province", province)
+    if is_blank(vals.get("recommender")):
+        vals["recommender"] = cfg["intake"]["recommender_pattern"].format(province=province)
+    for k, v in o.items():
+        if not k.startswith(("summary.", "_")):
+            vals[k] = v
+    return vals
+
+
 def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: Any = None,
-              folder_names: Mapping[str, str] | None = None, jobs: int = 1, progress: bool = False) -> pd.DataFrame:
+              folder_names: Mapping[str, str] | None = None, jobs: int = 1, progress: bool = False,
+              fmt: str = "xlsx", seed: int = 0) -> pd.DataFrame:
     """Write a :class:`~nebase_analysis.batch.Batch` as provinces would send it.
 
-    Layout::
+    Layout (``fmt="xlsx"``)::
 
         <out_dir>/applications/<folder>/推荐汇总表.xlsx       annex 1 of that province
         <out_dir>/applications/<folder>/<seq>_<name>.xlsx    one filled template per applicant
+
+    ``fmt="docx"``: every province sends the official Word forms
+    (:func:`nebase_analysis.wordforms.write_form_docx`, variations drawn per form from
+    ``seed``, file names as provinces name them: ``03_名称.docx``, ``附件3-名称-创建申请书.docx``
+    ...) and its summary as a Word table (``附件1-…推荐汇总表.docx``), except one or two
+    provinces whose summary is a plain sheet (``附件1 推荐汇总表.xlsx``). ``fmt="mixed"``: as
+    ``docx``, but some provinces (``wordforms.raw_formats.mixed_xlsx_provinces``, 5) in the
+    xlsx templates exactly as ``fmt="xlsx"`` writes them.
 
     ``<folder>`` is the canonical province name unless ``folder_names`` maps it to an
     alias (``{"广东省": "粤"}``). ``seq`` is the applicant's 序号 in its province's
@@ -705,110 +804,130 @@ def write_raw(batch: Any, out_dir: str | Path, raw_values: Any = None, config: A
           in the province summary; ``summary.recommender`` / ``summary.province``: the
           summary's header cells (any applicant of the province may carry it);
         - ``_summary_row`` = False: leave the applicant out of the summary;
-          ``_workbook`` = False: write no workbook for it; ``_file_name``: the file
-          name to use instead of ``<seq>_<name>.xlsx``.
+          ``_workbook`` = False: write no workbook (no Word form) for it; ``_file_name``:
+          the file name to use instead of ``<seq>_<name>.xlsx`` (for a Word form an
+          ``.xlsx`` suffix becomes ``.docx``).
 
         ``raw`` is written as is: ``"1,234.5"``, ``"12.3%"``, ``"１２３"``, ``"3000万元"``
         and ``"无"`` stay text (a string starting with ``=`` too: never a formula);
-        numbers stay numbers; ``None`` leaves the cell blank.
+        numbers stay numbers; ``None`` leaves the cell blank. The Word forms print no
+        所属省份, nor does annex 1: ``province`` and ``summary.province`` overrides are not
+        written there.
     folder_names : mapping, optional
         Canonical province -> folder name (province-alias faults).
     jobs : int
         Worker processes (1: in this process).
+    fmt : {"xlsx", "docx", "mixed"}
+    seed : int
+        Seed of the formats of provinces and the variations of Word forms (numpy
+        ``default_rng``); ``fmt="xlsx"`` draws nothing.
 
     Returns
     -------
     DataFrame
-        The manifest: ``applicant_id, province, category, seq, folder, path`` (path
-        ``None`` when ``_workbook`` is False), plus a row per province summary
-        (``applicant_id`` None, ``category`` ``summary``).
+        The manifest: ``applicant_id, province, category, seq, folder, path, format,
+        variant`` (path ``None`` when ``_workbook`` is False; format ``xlsx`` or ``docx``;
+        variant the compact record of the Word form's variations,
+        :func:`nebase_analysis.wordforms.variant_text`, ``""`` for xlsx), plus a row per
+        province summary (``applicant_id`` None, ``category`` ``summary``, format ``xlsx``,
+        ``docx`` or ``sheet``).
 
     Examples
     --------
     >>> write_raw(batch, "data/raw", {"E-GD-03": {"total_revenue_2024": "1,234.5"}})  # doctest: +SKIP
+    >>> write_raw(batch, "data/raw", fmt="mixed", seed=0).format.value_counts()       # doctest: +SKIP
     """
+    import numpy as np
+
+    if fmt not in RAW_FORMATS:
+        raise ValueError(f"未知的输出格式 {fmt!r}：应为 {'、'.join(RAW_FORMATS)}")
     cfg = resolve_config(config)
-    icfg = cfg["intake"]
-    root = Path(out_dir) / icfg["applications_dir"]
+    root = Path(out_dir) / cfg["intake"]["applications_dir"]
     root.mkdir(parents=True, exist_ok=True)
     folder_names = dict(folder_names or {})
-    overrides = raw_overrides_table(raw_values)
     ov: dict[str, dict[str, Any]] = {}
-    for aid, key, raw in overrides.itertuples(index=False):
+    for aid, key, raw in raw_overrides_table(raw_values).itertuples(index=False):
         ov.setdefault(aid, {})[key] = raw
-    values = applicant_cell_values(batch, cfg)
+    ctx = {"values": applicant_cell_values(batch, cfg), "apps": batch.applicants.set_index("applicant_id"),
+           "ov": ov, "rng": np.random.default_rng(seed), "cfg": cfg}
     order = _summary_order(batch, cfg)
-    apps = batch.applicants.set_index("applicant_id")
+    formats = _province_formats(sorted(order["province"].unique()), fmt, ctx["rng"], cfg)
     tasks: list[tuple] = []
     manifest: list[dict] = []
-    summaries: list[tuple] = []
     for province, g in order.groupby("province", sort=True):
-        folder = folder_names.get(province, province)
-        pdir = root / safe_file_name(folder)
+        pdir = root / safe_file_name(folder_names.get(province, province))
         pdir.mkdir(parents=True, exist_ok=True)
-        srows = []
-        recommender = None
-        prov_cell = province
-        for rec in g.itertuples(index=False):
-            aid = rec.applicant_id
-            a = apps.loc[aid]
-            o = ov.get(aid, {})
-            vals = dict(values.get(aid, {}))
-            vals.setdefault("province", province)
-            if is_blank(vals.get("recommender")):
-                vals["recommender"] = icfg["recommender_pattern"].format(province=province)
-            recommender = recommender if recommender is not None else vals["recommender"]
-            for k, v in o.items():
-                if not k.startswith(("summary.", "_")):
-                    vals[k] = v
-            if "summary.recommender" in o:
-                recommender = o["summary.recommender"]
-            if "summary.province" in o:
-                prov_cell = o["summary.province"]
-            srow = {"seq": rec.seq, "applicant_unit": a.get("applicant_unit", a.get("name")), "name": a.get("name"),
-                    "category": a.get("category"), "domain": a.get("domain")}
-            if is_blank(srow["applicant_unit"]):
-                srow["applicant_unit"] = a.get("name")
-            for k, v in o.items():
-                if k.startswith("summary.") and k[8:] in srow:
-                    srow[k[8:]] = v
-            if o.get("_summary_row", True) is not False:
-                srows.append(srow)
-            path = None
-            if o.get("_workbook", True) is not False:
+        _write_province(province, g, pdir, formats[province], ctx, tasks, manifest)
+    _run_tasks(tasks, cfg, jobs, progress)
+    return pd.DataFrame(manifest)
+
+
+def _write_province(province: str, g: pd.DataFrame, pdir: Path, formats: tuple[str, str], ctx: Mapping,
+                    tasks: list, manifest: list) -> None:
+    """One province of :func:`write_raw`: its summary written now, its forms queued in ``tasks``."""
+    from nebase_analysis import wordforms
+
+    cfg, rng = ctx["cfg"], ctx["rng"]
+    form_fmt, summary_fmt = formats
+    srows, recommender, prov_cell, used = [], None, province, set()
+    for rec in g.itertuples(index=False):
+        a, o = ctx["apps"].loc[rec.applicant_id], ctx["ov"].get(rec.applicant_id, {})
+        vals = _applicant_values(ctx["values"], rec.applicant_id, province, o, cfg)
+        recommender = recommender if recommender is not None else vals["recommender"]
+        recommender = o.get("summary.recommender", recommender)
+        prov_cell = o.get("summary.province", prov_cell)
+        if o.get("_summary_row", True) is not False:
+            srows.append(_summary_row(a, rec.seq, o))
+        path, variant = None, None
+        if o.get("_workbook", True) is not False:
+            if form_fmt == "xlsx":
                 fname = o.get("_file_name") or f"{rec.seq:02d}_{safe_file_name(a.get('name'))}.xlsx"
-                path = pdir / fname
-                tasks.append((str(path), rec.category, vals))
-            manifest.append({"applicant_id": aid, "province": province, "category": rec.category, "seq": rec.seq,
-                             "folder": pdir.name, "path": None if path is None else str(path)})
-        summaries.append((pdir / icfg["summary_file"], pd.DataFrame(srows), recommender, prov_cell))
-        manifest.append({"applicant_id": None, "province": province, "category": "summary", "seq": None,
-                         "folder": pdir.name, "path": str(pdir / icfg["summary_file"])})
-    for path, rows, recommender, prov_cell in summaries:
-        write_summary_workbook(path, rows, recommender, prov_cell, cfg)
+            else:
+                variant = wordforms.draw_variant(rng, cfg)
+                fname = _docx_file_name(o.get("_file_name"), variant, rec.category, rec.seq, a.get("name"), used, cfg)
+            path = pdir / fname
+            tasks.append((str(path), rec.category, vals, form_fmt, variant))
+        manifest.append({"applicant_id": rec.applicant_id, "province": province, "category": rec.category, "seq": rec.seq,
+                         "folder": pdir.name, "path": None if path is None else str(path), "format": form_fmt,
+                         "variant": wordforms.variant_text(variant, cfg)})
+    path, vtext = _write_summary(summary_fmt, pdir, pd.DataFrame(srows), recommender, prov_cell, rng, cfg)
+    manifest.append({"applicant_id": None, "province": province, "category": "summary", "seq": None,
+                     "folder": pdir.name, "path": str(path), "format": summary_fmt, "variant": vtext})
+
+
+def _run_tasks(tasks: list, cfg: Mapping, jobs: int, progress: bool) -> None:
+    """Write the queued forms, in worker processes when ``jobs`` > 1."""
     if jobs > 1 and len(tasks) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         chunks = [tasks[i::jobs] for i in range(jobs)]
         with ProcessPoolExecutor(max_workers=jobs) as ex:
             list(ex.map(_write_many, chunks, [cfg] * len(chunks)))
-    else:
-        it = tasks
-        if progress:
-            from tqdm.auto import tqdm
+        return
+    it = tasks
+    if progress:
+        from tqdm.auto import tqdm
 
-            it = tqdm(tasks, desc="写出申请书", unit="份")
-        _write_many(it, cfg)
-    return pd.DataFrame(manifest)
+        it = tqdm(tasks, desc="写出申请书", unit="份")
+    _write_many(it, cfg)
 
 
 def _write_many(tasks: Any, cfg: Mapping) -> int:
-    """Write ``(path, form, values)`` workbooks; layout rows and bounds prepared once."""
+    """Write ``(path, form, values, fmt, variant)`` forms (``xlsx`` workbooks or ``docx``
+    Word forms); layout rows, bounds and Word form specs prepared once."""
     rows = {f: _layout_rows(form_layout(f, cfg)) for f in category_labels(cfg)}
     bounds = _bounds(cfg)
+    specs: dict[str, Any] = {}
     n = 0
-    for path, form, vals in tasks:
-        _write_form(Path(path), form, vals, cfg, rows[form], bounds)
+    for path, form, vals, fmt, variant in tasks:
+        if fmt == "docx":
+            from nebase_analysis.wordforms import form_spec, write_form_docx
+
+            if form not in specs:
+                specs[form] = form_spec(form, cfg)
+            write_form_docx(path, form, vals, cfg, variant, layout=specs[form])
+        else:
+            _write_form(Path(path), form, vals, cfg, rows[form], bounds)
         n += 1
     return n
 
