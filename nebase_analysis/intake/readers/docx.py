@@ -174,6 +174,7 @@ class _FormReader:
         self.above: dict[tuple, str] = {}
         self.unmarked: dict[str, list] = {"flags": [], "attachments": []}  # items shown without a box
         self.ticks_seen = False  # a tick typed or a box shown anywhere in the form
+        self.after_seal = False  # the opinion's [章] was just read: the date follows
 
     # -- the walk
     def run(self, blocks: list) -> None:
@@ -422,7 +423,8 @@ class _FormReader:
                 continue
             target = self.resolve(text, cells, i, row, label_position)
             if target is None:
-                i, label_position = i + 1, False
+                label_position = self.inline(text, row)
+                i += 1
                 continue
             if c.merged_above and target.field in self.seen:
                 i += 1
@@ -430,6 +432,19 @@ class _FormReader:
             self.seen.add(target.field)
             i = self.take(target, cells, i, row, text)
             label_position = True
+
+    def inline(self, text: str, row: Row) -> bool:
+        """``联系电话：0512-6688`` in one cell: the label and its value together. True when read."""
+        m = re.match(r"^([^:：]{2,60}?)\s*[:：]\s*(\S.*)$", text, re.S)
+        if not m:
+            return False
+        cands = self.m.candidates(strip_marks(m.group(1), self.marks.all)[0])
+        target = next((t for t in cands if len(t.keys) == 1 and t.kind != "longtext"), None)
+        if target is None:
+            return False
+        self.seen.add(target.field)
+        self.put(target.field, _oneline(m.group(2)), (f"表{row.table}", f"第{row.index}行「{_shown(m.group(1))}」"))
+        return True
 
     def resolve(self, text: str, cells: list, i: int, row: Row, label_position: bool) -> Target | None:
         bare, _ = strip_marks(text, self.marks.all)
@@ -565,11 +580,14 @@ class _FormReader:
             mark, s = s[-1], s[:-1].strip()
         m = re.match(r"^[(（]?(\d)[)）.、．]?\s*(.*)$", s)
         number, label = (int(m.group(1)), m.group(2)) if m else (None, s)
+        label, typed = (re.split(r"\s*[:：]\s*", label, maxsplit=1) + [""])[:2]  # 8.其他说明材料：有 (a word, not a tick)
         for n, fid, nlabel, shown in self.m.attachments:
             if (number == n and (not label or norm(label)[:3] == nlabel[:3])) or (number is None and norm(label) == nlabel):
                 self.seen.add(fid)
                 where = (place[0], f"{place[1]}「{n}.{shown}」")
-                if mark is not None:
+                if typed.strip():
+                    self.put(fid, typed.strip(), where)
+                elif mark is not None:
                     self.ticks_seen = True
                     self.put(fid, self.marks.state(mark), where)
                 else:
@@ -589,11 +607,16 @@ class _FormReader:
                 self.collect["lines"].append(rest)
             return True
         if _SEAL.fullmatch(text.strip()) or n in ("[章]", "(章)", "章"):
+            self.after_seal = True
             return True
-        if _DATE_LINE.match(text):
+        if _BLANK_FILL.match(text):
+            return True
+        if _DATE_LINE.match(text) or self.after_seal:  # the line under the seal is the date, as typed
+            self.after_seal = False
+            self.seen.add(date.field)
             self.put(date.field, text.strip(), ("正文", f"「{date.label}」"))
             return True
-        return bool(_BLANK_FILL.match(text))
+        return False
 
     # -- recording
     def put(self, key: str, value: Any, place: tuple) -> None:
@@ -634,9 +657,9 @@ def _strip_rank(text: str) -> str:
 
 
 def _other_text(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text).strip()
-    s = re.sub(r"^其他", "", s).strip(" :：_＿")
-    return s.strip("_＿ ")
+    """The words after ☐其他 (the text as typed, without the box's blank line)."""
+    s = re.sub(r"^\s*其\s*他\s*[:：]?", "", _oneline(text))
+    return s.strip(" _＿\u3000")
 
 
 # ----------------------------------------------------------------------------- annex 1
