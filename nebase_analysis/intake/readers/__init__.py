@@ -38,8 +38,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterable, Mapping
 
-from nebase_analysis.config import category_labels, resolve_config
-from nebase_analysis.intake.files import _damaged, inspect_file, open_workbook, sniff_format
+from nebase_analysis.config import category_labels
+from nebase_analysis.intake.files import _config, _damaged, inspect_file, open_workbook, sniff_format
 from nebase_analysis.intake.record import FormRecord, SummaryRecord
 
 __all__ = ["FORM_SUFFIXES", "FORM_MODULES", "ACCEPTED", "reader_module", "form_format", "read_form", "read_forms",
@@ -74,7 +74,7 @@ def form_format(path: Path, config: Any = None) -> tuple[str | None, str]:
     converts it); a ``.docx`` whose content is neither a zip, an OLE2 container nor rich
     text is not a Word document (``why`` says so; a ``.doc`` is left to its reader).
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     by_suffix = FORM_SUFFIXES.get(path.suffix.lower())
     try:
         size = path.stat().st_size
@@ -115,7 +115,7 @@ def read_form(path: str | Path, fmt: str, config: Any = None, plans: Mapping[str
     >>> read_form("/nonexistent.docx", "docx").reason
     '文件不存在'
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     path = Path(path)
     if fmt == "xlsx":
         from nebase_analysis.intake.readers import xlsx
@@ -214,7 +214,7 @@ def read_forms(items: Iterable[tuple[str | Path, str]], config: Any = None, jobs
     >>> [r.reason for r in read_forms([("/nonexistent.xlsx", "xlsx")])]
     ['文件不存在']
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     items = [(str(p), fmt) for p, fmt in items]
     batched = {fmt for _, fmt in items if fmt != "xlsx" and hasattr(reader_module(fmt) or object(), "read_forms")}
     out: list[Any] = [None] * len(items)
@@ -243,7 +243,7 @@ def read_summary(path: str | Path, fmt: str, config: Any = None) -> SummaryRecor
     >>> read_summary("/nonexistent/推荐汇总表.xlsx", "xlsx").reason
     '文件不存在'
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     path = Path(path)
     if fmt == "xlsx":
         from nebase_analysis.intake.readers import sheet_summary, xlsx

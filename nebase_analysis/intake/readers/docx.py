@@ -665,12 +665,12 @@ def _other_text(text: str) -> str:
 # ----------------------------------------------------------------------------- annex 1
 
 
-def _summary_header(blocks: list, cfg: Mapping) -> tuple | None:
+def _summary_header(blocks: list, cfg: Mapping, layout: Any = None) -> tuple | None:
     """``(index of the header row, {col: field id})`` of the annex 1 table, or None."""
     from nebase_analysis.templates import summary_layout
 
     wanted = {}
-    for rec in summary_layout(cfg).itertuples():
+    for rec in (summary_layout(cfg) if layout is None else layout).itertuples():
         for t in (rec.label, re.sub(r"[（(].*?[)）]", "", rec.label)):
             wanted[norm(t)] = rec.id
     wanted[norm("申报类别(园区/企业)")] = "category"
@@ -699,12 +699,13 @@ def read_summary(path: str | Path, config: Any = None) -> SummaryRecord:
     except Exception as exc:  # every parser error becomes a Chinese reason
         out.reason = _damaged(exc)
         return out
-    found = _summary_header(blocks, cfg)
+    layout = summary_layout(cfg)
+    found = _summary_header(blocks, cfg, layout)
     if found is None:
         out.reason = "未找到推荐汇总表的表头（序号、申报单位名称、园区/企业名称、申报类别、申报创建领域），无法读取"
         return out
     k, cols = found
-    labels = dict(zip(summary_layout(cfg)["id"], summary_layout(cfg)["label"]))
+    labels = dict(zip(layout["id"], layout["label"]))
     for b in blocks[:k]:
         texts = [b.text] if isinstance(b, Para) else [c.text for c in b.cells]
         for t in texts:

@@ -303,10 +303,16 @@ _TEXT_TAGS = (T, SYM, BR, CR, TAB, FLDCHAR, SDT)
 
 
 _SPECIAL = (DEL, TXBX, FALLBACK, SDT)
+_NOT_PLAIN = (SYM, BR, CR, TAB, FLDCHAR, INSTR, DEL, TXBX, FALLBACK, SDT)
 
 
 def _para_text(p: Any, symbols: SymbolMap) -> str:
     """The text of a paragraph as shown: runs, symbols, breaks, checkbox states."""
+    if next(p.iter(*_NOT_PLAIN), None) is None:  # plain runs of text: the common case, done fast
+        text = "".join(t.text or "" for t in p.iter(T))
+        if _PUA.search(text):  # symbol-font characters: mapped run by run, by each run's font
+            text = "".join(symbols.text(t.text or "", _run_font(t)) for t in p.iter(T))
+        return text
     parts: list[str] = []
     special = next(p.iter(*_SPECIAL), None) is not None  # else no ancestor needs a look
     for el in p.iter(*_TEXT_TAGS):

@@ -29,9 +29,8 @@ from typing import Any, Mapping, NamedTuple
 import pandas as pd
 
 from nebase_analysis import cleaning as cl
-from nebase_analysis.config import category_labels, resolve_config
 from nebase_analysis.intake.clean import _typed_text
-from nebase_analysis.intake.files import _cell_ref, _damaged, _parse_ref, open_workbook
+from nebase_analysis.intake.files import _cell_ref, _config, _damaged, _parse_ref, open_workbook
 from nebase_analysis.intake.record import FormRecord, SummaryRecord
 
 __all__ = ["read_workbook", "read_form", "read_summary", "read_plan", "has_meta"]
@@ -115,7 +114,7 @@ def _read_meta(wb: Any, meta_sheet: str) -> dict[str, str]:
 
 def has_meta(book: Any, config: Any = None) -> bool:
     """True when an opened workbook carries our template's ``_meta`` sheet."""
-    return resolve_config(config)["intake"]["sheets"]["meta"] in book.sheet_names
+    return _config(config)["intake"]["sheets"]["meta"] in book.sheet_names
 
 
 def _is_empty(wb: Any) -> bool:
@@ -142,7 +141,7 @@ def _identify(path: Path, cfg: Mapping, expect: tuple[str, ...]) -> tuple[Any, d
     version = meta.get("template_version")
     current = str(cfg["fields"]["template_version"])
     form = meta.get("form")
-    labels = {**{c: f"示范{label}申请书" for c, label in category_labels(cfg).items()}, "summary": icfg["sheets"]["summary"]}
+    labels = {**{c: f"示范{v['label']}申请书" for c, v in cfg["fields"]["categories"].items()}, "summary": icfg["sheets"]["summary"]}
     if form not in expect:
         want = "或".join(labels[e] for e in expect)
         return None, meta, f"模板类型不符：此文件是「{labels.get(form, form or '未知模板')}」，此处应为{want}"
@@ -297,11 +296,11 @@ def read_workbook(path: str | Path, config: Any = None, layouts: Mapping[str, pd
     """
     from nebase_analysis.templates import form_layout
 
-    cfg = resolve_config(config)
+    cfg = _config(config)
     icfg = cfg["intake"]
     path = Path(path)
     out = FormRecord(path=str(path), fmt="xlsx")
-    wb, meta, reason = _identify(path, cfg, tuple(category_labels(cfg)))
+    wb, meta, reason = _identify(path, cfg, tuple(cfg["fields"]["categories"]))
     out.form, out.version = (meta or {}).get("form"), (meta or {}).get("template_version")
     if reason:
         out.reason = reason
@@ -354,7 +353,7 @@ def read_summary(path: str | Path, config: Any = None) -> SummaryRecord:
     >>> read_summary("/nonexistent.xlsx").reason
     '文件不存在'
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     sheet = cfg["intake"]["sheets"]["summary"]
     out = SummaryRecord(path=str(path), fmt="xlsx")
     wb, _, out.reason = _identify(Path(path), cfg, ("summary",))
