@@ -36,6 +36,7 @@ from typing import Any, Mapping
 from nebase_analysis import cleaning as cl
 from nebase_analysis.config import resolve_config
 from nebase_analysis.intake import readers
+from nebase_analysis.intake.files import _config
 
 __all__ = ["applications_root", "discover", "classify", "parse_file_name", "Folder", "report_folder"]
 
@@ -93,7 +94,7 @@ def parse_file_name(stem: str, config: Any = None) -> tuple[float, str | None]:
     >>> parse_file_name("附件2-某园区（示范园区）"), parse_file_name("某企业有限公司")
     ((nan, '某园区'), (nan, '某企业有限公司'))
     """
-    icfg = resolve_config(config)["intake"]
+    icfg = _config(config)["intake"]
     text = stem.strip()
     annex = re.match(rf"^\s*{re.escape(icfg.get('annex_word', '附件'))}\s*[0-9０-９]+{_SEP}*", text)
     seq = math.nan
@@ -156,7 +157,7 @@ def classify(path: Path, config: Any = None) -> FileClass:
     >>> classify(Path("~$01_某园区.xlsx")).role
     'temp'
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     if path.name.startswith("~$"):
         return FileClass(path, "temp", reason="Office 临时文件（~$ 开头），已忽略" if path.suffix.lower() != ".xlsx"
                          else "Excel 临时文件（~$ 开头），已忽略")

@@ -40,6 +40,17 @@ _RESAVE = {"xlsx": "请用 Excel 打开后另存为 xlsx 再报送", "docx": "�
            "doc": "请用 Word 打开后另存为 docx 再报送"}
 
 
+def _config(config: Any) -> Any:
+    """``config`` as a full config, cheaply: a mapping holding every package config file is
+    taken as is (intake resolves, and checks, its config once per batch and passes it down
+    to every per-file call), anything else goes through :func:`resolve_config`."""
+    from nebase_analysis.config import _package_config
+
+    if isinstance(config, dict) and _package_config().keys() <= config.keys():
+        return config
+    return resolve_config(config)
+
+
 # ----------------------------------------------------------------------------- A1 cells
 
 
@@ -189,7 +200,7 @@ def inspect_file(path: str | Path, config: Any = None, fmt: str = "xlsx") -> str
     >>> inspect_file("/nonexistent.xlsx")
     '文件不存在'
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     p = Path(path)
     try:
         size = p.stat().st_size

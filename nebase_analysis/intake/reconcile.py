@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from nebase_analysis import cleaning as cl
-from nebase_analysis.config import category_labels, resolve_config
+from nebase_analysis.config import category_labels
 from nebase_analysis.intake.clean import Collector, _clean_applicant
 from nebase_analysis.intake.discovery import Folder, parse_file_name
+from nebase_analysis.intake.files import _config
 
 __all__ = ["make_applicant_id", "reconcile_folder"]
 
@@ -44,7 +45,7 @@ def make_applicant_id(category: str, province: str, number: int, config: Any = N
     >>> make_applicant_id("enterprise", "广东省", 7)
     'E-GD-07'
     """
-    cfg = resolve_config(config)
+    cfg = _config(config)
     prefix = cfg["fields"]["categories"][category]["id_prefix"]
     codes = {p["name"]: p["id_code"] for p in cfg["provinces"]["units"]}
     width = int(cfg["intake"]["id_number_width"])
