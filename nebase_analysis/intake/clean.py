@@ -110,6 +110,15 @@ class Collector:
     """Everything a batch reading produces, and the few things every step needs.
 
     ``rel_base`` is the folder paths in ``rejected`` and ``source_file`` are relative to.
+
+    Examples
+    --------
+    >>> from nebase_analysis.cleaning import cleaning_rules
+    >>> from nebase_analysis.config import load_config
+    >>> out = Collector(load_config(), cleaning_rules(), Path("/raw"))
+    >>> out.reject("/raw/applications/广东省/说明.pdf", "不支持的文件格式（.pdf）", "file")
+    >>> out.rejected[0]["path"], out.batch().rejected.shape
+    ('applications/广东省/说明.pdf', (1, 8))
     """
 
     cfg: Mapping
@@ -261,5 +270,15 @@ def _assemble(out: Collector) -> Batch:
 
 
 def form_specs(layouts: Mapping[str, pd.DataFrame], cfg: Mapping) -> dict[str, list[_Spec]]:
-    """Form -> its :class:`_Spec` list (one per value key of its layout)."""
+    """Form -> its :class:`_Spec` list (one per value key of its layout).
+
+    Examples
+    --------
+    >>> from nebase_analysis.config import load_config
+    >>> from nebase_analysis.templates import form_layout
+    >>> cfg = load_config()
+    >>> s = {x.key: x for x in form_specs({"park": form_layout("park", cfg)}, cfg)["park"]}
+    >>> s["employees_2024"].integer, s["total_revenue_2024"].integer, s["high_tech_count"].kind
+    (True, False, 'count')
+    """
     return {f: _specs(layouts[f], cfg) for f in category_labels(cfg) if f in layouts}

@@ -193,7 +193,18 @@ def _folder(entry: Path, cfg: Mapping, rules: Any) -> Folder:
 
 
 def discover(root: Path, cfg: Mapping, rules: Any, out: Any) -> list[Folder]:
-    """The province folders of ``root`` (files outside any folder are reported to ``out``)."""
+    """The province folders of ``root`` (files outside any folder are reported to ``out``).
+
+    Each :class:`Folder` has its files classified, its summary read, its province, and
+    ``duplicate_of`` set when another folder of the same province is the one read.
+
+    Examples
+    --------
+    >>> from nebase_analysis.intake.clean import Collector
+    >>> out = Collector(cfg, rules, root)                       # doctest: +SKIP
+    >>> [(d.path.name, d.province) for d in discover(root, cfg, rules, out)]   # doctest: +SKIP
+    [('广东省', '广东省'), ('粤（补报）', '广东省')]
+    """
     folders: list[Folder] = []
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         if entry.is_dir():
@@ -210,7 +221,14 @@ def discover(root: Path, cfg: Mapping, rules: Any, out: Any) -> list[Folder]:
 
 
 def forms_to_read(folders: list[Folder]) -> list[tuple[Path, str]]:
-    """``(path, fmt)`` of every form that will be read (folders of a known province, read once)."""
+    """``(path, fmt)`` of every form that will be read (folders of a known province, read once).
+
+    Examples
+    --------
+    >>> d = Folder(Path("广东省"), [], [], [FileClass(Path("广东省/01_甲.xlsx"), "form", "xlsx")], province="广东省")
+    >>> forms_to_read([d, Folder(Path("未知"), [], [], list(d.classes))])
+    [(PosixPath('广东省/01_甲.xlsx'), 'xlsx')]
+    """
     return [f for d in folders if d.province is not None and d.duplicate_of is None for f in d.forms]
 
 
@@ -237,7 +255,13 @@ def _report_summary(d: Folder, cfg: Mapping, rules: Any, out: Any) -> None:
 def report_folder(d: Folder, cfg: Mapping, rules: Any, out: Any) -> bool:
     """Report what of a folder is not read (second folder of a province, subfolders, the
     summary, temporary and unsupported files, an unknown province); True when its forms
-    are to be reconciled."""
+    are to be reconciled.
+
+    Examples
+    --------
+    >>> [d.path.name for d in folders if report_folder(d, cfg, rules, out)]   # doctest: +SKIP
+    ['广东省', '西藏自治区']
+    """
     if d.duplicate_of is not None:
         # a second folder of a province (北京市（补报）/ next to 北京市/): merging it would
         # number its applicants again (duplicate ids); nothing of it is read, all reported

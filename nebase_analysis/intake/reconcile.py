@@ -267,6 +267,14 @@ def reconcile_folder(d: Folder, records: Mapping[str, Any], out: Collector) -> N
     """Match, number, clean and cross-check the forms of one province folder into ``out``.
 
     ``records`` maps each form's path (``str``) to its :class:`~nebase_analysis.intake.record.FormRecord`.
+
+    Examples
+    --------
+    >>> for d in folders:                                       # doctest: +SKIP
+    ...     if report_folder(d, cfg, out.rules, out):
+    ...         reconcile_folder(d, records, out)
+    >>> out.batch().applicants.applicant_id.tolist()           # doctest: +SKIP
+    ['P-GD-01', 'E-GD-01', 'E-XZ-01']
     """
     entries = _summary_entries(d.summary, out.rules)
     wbs = _form_entries(d, records, out.cfg, out.rules)

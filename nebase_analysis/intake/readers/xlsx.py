@@ -113,7 +113,14 @@ def _read_meta(wb: Any, meta_sheet: str) -> dict[str, str]:
 
 
 def has_meta(book: Any, config: Any = None) -> bool:
-    """True when an opened workbook carries our template's ``_meta`` sheet."""
+    """True when an opened workbook carries our template's ``_meta`` sheet.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> has_meta(SimpleNamespace(sheet_names=["推荐汇总表", "_meta"])), has_meta(SimpleNamespace(sheet_names=["Sheet1"]))
+    (True, False)
+    """
     return _config(config)["intake"]["sheets"]["meta"] in book.sheet_names
 
 
@@ -170,6 +177,13 @@ def read_plan(layout: pd.DataFrame) -> dict[str, list[_PlanRow]]:
     """Per sheet: the :class:`_PlanRow` of every field, list and text row of a form layout.
 
     Computed once per form by the registry and passed to :func:`read_workbook`.
+
+    Examples
+    --------
+    >>> from nebase_analysis.templates import form_layout
+    >>> row = next(p for p in read_plan(form_layout("park"))["申请书"] if p.row_id == "total_revenue")
+    >>> row.keys[0], row.columns[-1]
+    ('total_revenue_2023', '近三年平均值')
     """
     from nebase_analysis.templates import VALUE_COL
 
@@ -189,9 +203,6 @@ def read_plan(layout: pd.DataFrame) -> dict[str, list[_PlanRow]]:
             cols = headings.get(sheet, ()) if len(keys) > 1 and len(headings.get(sheet, ())) == len(keys) else ()
             plan.setdefault(sheet, []).append(_PlanRow(row_id, _norm_label(label), label, keys, width, int(row), display, cols))
     return plan
-
-
-_read_plan = read_plan
 
 
 def _row_not_read(p: _PlanRow) -> str:
