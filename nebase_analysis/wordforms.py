@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -70,14 +71,20 @@ _NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
        'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="w14"')
 _ZIP_DATE = (2026, 3, 26, 0, 0, 0)  # fixed member dates: the same form gives the same bytes
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 cannot hold
 
 # ----------------------------------------------------------------------------- XML pieces
 
 
 def _esc(text: Any) -> str:
-    """XML-escaped text without the characters XML 1.0 cannot hold (control characters)."""
-    s = "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
-    return _xml_escape(s)
+    """XML-escaped text without the characters XML 1.0 cannot hold (control characters).
+
+    Examples
+    --------
+    >>> _esc("A&B<C>\x01")
+    'A&amp;B&lt;C&gt;'
+    """
+    return _xml_escape(_CONTROL.sub("", str(text)))
 
 
 def _rpr(bold: bool = False, size: int | None = None, font: str | None = None) -> str:
