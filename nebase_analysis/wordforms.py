@@ -1046,6 +1046,7 @@ def write_summary_docx(path: str | Path, rows: Any, recommender: Any, config: An
     if not var.get("merged_label"):
         body += _p(_run(title, True, 32), align="center")
     body += _p(_run(s["recommender"]) + _run("" if _is_missing(recommender) else str(recommender))) + _tbl(rows_xml, grid)
+    body += _p("")  # Word ends a body with a paragraph; LibreOffice drops a final table in .doc
     return _write_package(Path(path), _document(body, w["page"]), title)
 
 

@@ -82,19 +82,7 @@ def _official_forms(src: Path) -> list[Path]:
                     variant={"checkbox_style": "formfield"})
     write_summary_docx(summary, [{"seq": 1, "applicant_unit": "甲公司", "name": "甲园区",
                                   "category": "park", "domain": "软件"}], "某省工业和信息化厅")
-    _end_with_paragraph(summary)
     return [ent, park, summary]
-
-
-def _end_with_paragraph(path: Path) -> None:
-    """Add the empty paragraph Word always writes after a table that ends the document."""
-    with zipfile.ZipFile(path) as z:
-        members = {i: z.read(i) for i in z.infolist()}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in members.items():
-            if info.filename == "word/document.xml":
-                data = data.replace(b"</w:tbl><w:sectPr", b"</w:tbl><w:p/><w:sectPr")
-            z.writestr(info, data)
 
 
 @pytest.fixture(scope="module")
