@@ -75,6 +75,27 @@ def tree_sha256(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def nebase_run(root: Path, raw: Path) -> int:
+    """``nebase run`` in ``root`` (relative processed/reports folders, as a user runs it), the
+    reports of one domain (软件) and the national province report."""
+    import contextlib
+
+    from nebase_analysis.pipeline import run_pipeline
+
+    with contextlib.chdir(root):
+        return run_pipeline(str(raw), "processed", "reports", jobs=2, report_domain="软件", report_province="全国")
+
+
+def build_small_run(folder: Path) -> None:
+    """The small batch in ``folder/raw`` and a first ``nebase run`` of it in ``folder/run1``."""
+    import json
+
+    raw = write_small_raw(folder / "raw")
+    (folder / "raw_sha256.json").write_text(json.dumps(tree_sha256(raw)))
+    (folder / "run1").mkdir()
+    assert nebase_run(folder / "run1", raw) == 0
+
+
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
     with open(path, "w") as fh:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _report_fixture import NASTY, shared_dir, tree_sha256, write_small_raw
+from _report_fixture import NASTY, build_small_run, nebase_run, shared_dir, tree_sha256, write_small_raw
 from nebase_analysis.config import load_config
 from nebase_analysis.reports.html import check_html
 from nebase_analysis.reports.runner import _WarmKernel, notebooks_dir, plan_reports, queue_order, run_reports
@@ -31,25 +31,10 @@ DOMAIN, DOMAIN_ID = "软件", "software"
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)")
 
 
-def nebase_run(root: Path, raw: Path) -> int:
-    """``nebase run`` in ``root`` (relative processed/reports folders, as a user runs it)."""
-    from nebase_analysis.pipeline import run_pipeline
-
-    with contextlib.chdir(root):
-        return run_pipeline(str(raw), "processed", "reports", jobs=2, report_domain=DOMAIN, report_province="全国")
-
-
-def _build(folder: Path) -> None:
-    raw = write_small_raw(folder / "raw")
-    (folder / "raw_sha256.json").write_text(json.dumps(tree_sha256(raw)))
-    (folder / "run1").mkdir()
-    assert nebase_run(folder / "run1", raw) == 0
-
-
 @pytest.fixture(scope="session")
 def small(tmp_path_factory) -> Path:
     """The small batch's raw folder and a first ``nebase run`` of it (``run1/processed``, ``run1/reports``)."""
-    return shared_dir(tmp_path_factory, "reports-small-batch", _build)
+    return shared_dir(tmp_path_factory, "reports-small-batch", build_small_run)
 
 
 def report_pages(reports: Path) -> list[Path]:
